@@ -1,0 +1,75 @@
+"""odr: online dispute resolution. `create_app()` builds the Flask application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    from .config import load_config
+
+    app.config.update(load_config(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from .core.errors import register_error_handlers
+    from .core.i18n import register_template_helpers
+
+    register_error_handlers(app)
+    register_template_helpers(app)
+
+    from .cli import odr_cli
+
+    app.cli.add_command(odr_cli)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from .extensions import api, babel, csrf, db, limiter, login_manager, migrate, socketio
+    from .core.database import configure_engine
+    from .core.i18n import select_locale, select_timezone
+    from .auth.session import configure_login
+
+    from . import models  # noqa: F401  (the whole schema, for Alembic and create_all)
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    configure_login(login_manager)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+    socketio.init_app(
+        app,
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
+        cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []),
+    )
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .extensions import api
+    from .auth.views import bp as auth_pages
+    from .cases.api import blp as cases_api
+    from .cases.views import bp as cases_pages
+
+    app.register_blueprint(auth_pages)
+    app.register_blueprint(cases_pages)
+    api.register_blueprint(cases_api)

@@ -1,0 +1,1 @@
+"""Cases, parties, evidence, the workflow state machine and its deadlines."""

@@ -1,0 +1,290 @@
+"""Business rules for cases. Every change of a case goes through a function here.
+
+Operations check their own preconditions, flush, and audit; they never commit: the caller (a
+view, an API endpoint, a CLI command) commits once, so a failure rolls back everything.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..core import storage
+from ..core.audit import record
+from ..core.enums import CaseState, Category, PartyKind, RiskLevel, Side
+from ..core.errors import Conflict, NotAllowed, ValidationFailed
+from ..core.models import next_value, utcnow
+from ..core.policy import SYSTEM, case_roles
+from ..core.uploads import ALLOWED_TYPES, MAX_EVIDENCE_BYTES, sniff
+from ..extensions import db
+from ..orgs.models import DeadlineSetting, Organisation, OrganisationCategory, organisation_regions
+from . import workflow
+from .models import Case, CaseAssignment, Evidence, Party
+
+CASE_FIELDS = ("category", "title", "facts", "claims", "claim_amount", "currency", "language", "region_id")
+PARTY_FIELDS = (
+    "side", "kind", "name", "phone", "email", "address",
+    "representative_name", "representative_phone",
+)
+
+
+def new_reference(now=None) -> str:
+    year = (now or utcnow()).year
+    return f"ODR-{year}-{next_value(f'case-ref-{year}'):06d}"
+
+
+def _ensure_open(case: Case) -> None:
+    if case.is_final:
+        raise NotAllowed(_("This case is closed and can no longer be changed."))
+
+
+def create_case(actor, *, category, title, facts="", claims="", claim_amount=None, currency="CNY",
+                language="zh_CN", region_id=None, organisation_id=None, applicant=None,
+                on_behalf=False) -> Case:
+    """Open a draft. The filer becomes the applicant unless filing for someone else (grid worker)."""
+    case = Case(
+        reference=new_reference(),
+        state=CaseState.DRAFT,
+        category=Category(category),
+        title=title.strip(),
+        facts=facts or "",
+        claims=claims or "",
+        claim_amount=Decimal(claim_amount) if claim_amount is not None else None,
+        currency=currency,
+        language=language,
+        region_id=region_id,
+        organisation_id=organisation_id,
+        filed_by_id=actor.id,
+        risk_level=RiskLevel.LOW,
+        state_entered_at=utcnow(),
+    )
+    db.session.add(case)
+    if applicant is not None:
+        case.parties.append(Party(side=Side.APPLICANT, **applicant))
+    elif not on_behalf:
+        case.parties.append(
+            Party(side=Side.APPLICANT, kind=PartyKind.PERSON, name=actor.name,
+                  phone=actor.phone, email=actor.email, user_id=actor.id)
+        )
+    db.session.flush()
+    if case.organisation_id is None and case.region_id is not None:
+        route(case)
+    record("case.created", actor=actor, case=case, reference=case.reference, category=case.category)
+    return case
+
+
+def update_case(case: Case, actor, **changes) -> Case:
+    _ensure_open(case)
+    changed = {}
+    for name in CASE_FIELDS:
+        if name in changes and getattr(case, name) != changes[name]:
+            changed[name] = changes[name]
+            setattr(case, name, changes[name])
+    if changed:
+        db.session.flush()
+        record("case.updated", actor=actor, case=case, fields=sorted(changed))
+    return case
+
+
+def add_party(case: Case, actor, **fields) -> Party:
+    _ensure_open(case)
+    party = Party(**{k: fields[k] for k in PARTY_FIELDS if k in fields})
+    case.parties.append(party)
+    db.session.flush()
+    record("party.added", actor=actor, case=case, party_id=party.id, side=party.side)
+    return party
+
+
+def route(case: Case) -> Organisation | None:
+    """Pick the organisation that serves the case's region (or the nearest region above it) and category.
+
+    Among several, the one deepest in the organisation tree (most local) wins, then the lowest id.
+    """
+    if case.region is None and case.region_id is not None:
+        db.session.flush()
+        db.session.refresh(case, ["region"])
+    region = case.region
+    while region is not None:
+        candidate = db.session.execute(
+            select(Organisation)
+            .join(organisation_regions, organisation_regions.c.organisation_id == Organisation.id)
+            .join(OrganisationCategory, OrganisationCategory.organisation_id == Organisation.id)
+            .where(
+                organisation_regions.c.region_id == region.id,
+                OrganisationCategory.category == case.category,
+                Organisation.active.is_(True),
+            )
+            .order_by(Organisation.path.desc(), Organisation.id)
+            .limit(1)
+        ).scalar()
+        if candidate is not None:
+            case.organisation_id = candidate.id
+            case.organisation = candidate
+            return candidate
+        region = region.parent
+    return None
+
+
+def deadline_days(case: Case, state: CaseState) -> int | None:
+    if state not in workflow.DEFAULT_DEADLINE_DAYS:
+        return None
+    if case.organisation_id is not None:
+        own = db.session.get(DeadlineSetting, (case.organisation_id, state))
+        if own is not None:
+            return own.days
+    return workflow.DEFAULT_DEADLINE_DAYS[state]
+
+
+def transition(case: Case, action: str, actor, *, reason: str | None = None, expected_version=None, **data) -> Case:
+    """Move a case along the workflow. The only code that assigns case.state.
+
+    `actor` is a User, or None for the system (scheduled deadline jobs).
+    """
+    rule = workflow.find(case.state, action)
+    if rule is None:
+        raise Conflict(
+            _("This step is not possible while the case is %(state)s.", state=case.state.value),
+            code="invalid_transition",
+        )
+    roles = case_roles(actor, case) if actor is not None else frozenset({SYSTEM})
+    if not roles & rule.roles:
+        raise NotAllowed(_("You may not take this step in this case."))
+    if expected_version is not None and int(expected_version) != case.version:
+        raise Conflict(_("Someone else changed this case in the meantime. Reload and try again."))
+    reason = (reason or "").strip()
+    if rule.needs_reason and not reason:
+        raise ValidationFailed(_("Please give a reason."), fields={"reason": [_("Please give a reason.")]})
+    for name in rule.takes:
+        if data.get(name) is not None:
+            _apply_field(case, name, data[name])
+    if rule.guard is not None:
+        problem = rule.guard(case, data)
+        if problem:
+            raise ValidationFailed(str(problem))
+
+    previous = case.state
+    now = utcnow()
+    if rule.target != previous:
+        case.state = rule.target
+        case.state_entered_at = now
+        days = deadline_days(case, rule.target)
+        case.state_deadline = now + timedelta(days=days) if days else None
+    if rule.outcome is not None:
+        case.outcome = rule.outcome
+        case.closed_at = now
+    if rule.target == CaseState.SUBMITTED:
+        case.submitted_at = now
+        if case.organisation_id is None:
+            route(case)
+    if rule.target == CaseState.SETTLED:
+        case.settled_at = now
+    db.session.flush()
+    record(
+        "case.transition",
+        actor=actor,
+        case=case,
+        step=action,
+        from_state=previous,
+        to_state=case.state,
+        reason=reason or None,
+        outcome=case.outcome,
+        deadline=case.state_deadline,
+        **{k: data[k] for k in rule.takes if data.get(k) is not None},
+    )
+    return case
+
+
+def _apply_field(case: Case, name: str, value) -> None:
+    if name == "target_organisation_id":
+        target = db.session.get(Organisation, int(value))
+        if target is None or not target.active:
+            raise ValidationFailed(_("No such organisation."), fields={name: [_("No such organisation.")]})
+        case.target_organisation_id = target.id
+        case.target_organisation = target
+
+
+def assign_mediator(case: Case, actor, mediator) -> CaseAssignment:
+    from ..core.enums import Role
+
+    _ensure_open(case)
+    is_member = any(
+        m.role == Role.MEDIATOR and case.organisation is not None
+        and case.organisation.path.startswith(m.organisation.path)
+        for m in mediator.memberships
+    )
+    if not is_member:
+        raise ValidationFailed(_("This mediator does not belong to the organisation handling the case."))
+    if mediator.id in case.mediator_ids:
+        raise Conflict(_("This mediator is already assigned."))
+    assignment = CaseAssignment(user_id=mediator.id, user=mediator)
+    case.assignments.append(assignment)
+    db.session.flush()
+    record("case.mediator_assigned", actor=actor, case=case, mediator_id=mediator.id)
+    return assignment
+
+
+def set_risk(case: Case, actor, level: RiskLevel, reason: str) -> Case:
+    _ensure_open(case)
+    if not (reason or "").strip():
+        raise ValidationFailed(_("Please give a reason."), fields={"reason": [_("Please give a reason.")]})
+    previous = case.risk_level
+    case.risk_level = RiskLevel(level)
+    db.session.flush()
+    record("case.risk_changed", actor=actor, case=case, from_level=previous, to_level=case.risk_level, reason=reason)
+    return case
+
+
+class UploadRefused(ValidationFailed):
+    """413 or 415: the file is refused before anything is stored."""
+
+
+def add_evidence(case: Case, actor, *, filename: str, data: bytes, description: str = "",
+                 private_to_side: Side | None = None) -> Evidence:
+    _ensure_open(case)
+    if not data:
+        raise ValidationFailed(_("The file is empty."), fields={"file": [_("The file is empty.")]})
+    if len(data) > MAX_EVIDENCE_BYTES:
+        error = UploadRefused(_("The file is too large (at most 20 MB)."), code="too_large",
+                              fields={"file": [_("The file is too large (at most 20 MB).")]})
+        error.status = 413
+        raise error
+    mime = sniff(data)
+    if mime not in ALLOWED_TYPES:
+        error = UploadRefused(
+            _("This type of file is not accepted. Use PDF, images, audio, video, Word, Excel or plain text."),
+            code="unsupported_type",
+            fields={"file": [_("This type of file is not accepted.")]},
+        )
+        error.status = 415
+        raise error
+    if private_to_side is not None:
+        roles = case_roles(actor, case)
+        if private_to_side.value not in roles:
+            raise NotAllowed(_("Only that side can add private material."))
+    safe_name = _clean_filename(filename, ALLOWED_TYPES[mime])
+    digest = storage.put_bytes(data)
+    item = Evidence(
+        filename=safe_name,
+        content_type=mime,
+        size=len(data),
+        sha256=digest,
+        description=(description or "")[:500],
+        uploaded_by_id=actor.id,
+        private_to_side=private_to_side,
+    )
+    case.evidence.append(item)
+    db.session.flush()
+    record("evidence.added", actor=actor, case=case, evidence_id=item.id, sha256=digest,
+           size=item.size, content_type=mime, private_to_side=private_to_side)
+    return item
+
+
+def _clean_filename(name: str, extension: str) -> str:
+    """Keep the user's name for display (Chinese included) without path parts or control characters."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*').strip(" .")
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    return f"{(stem or 'file')[:200]}.{extension}"

@@ -1,0 +1,163 @@
+"""The case workflow as one table: (state, action) -> next state, who may do it, what it needs.
+
+Only cases.operations.transition() applies this table; no other code assigns `case.state`.
+
+    draft -> submitted -> accepted -> consultation (resolved here -> closed)
+                       \\-> rejected
+    consultation -> evaluation -> awaiting_respondent
+    awaiting_respondent -> mediation (respondent consents) | referral_offered (declines / no answer)
+    mediation -> settled -> closed | confirmation_requested -> confirmed / confirmation_refused -> closed
+    mediation -> mediation_failed -> referral_offered -> referred -> closed
+    any state before settlement -> withdrawn (by the applicant)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+
+from ..core.enums import CaseState as S
+from ..core.enums import Outcome, Role, Side
+from ..core.models import utcnow
+from ..core.policy import FILER, RECEIVING_CLERK, SYSTEM
+
+APPLICANT = Side.APPLICANT.value
+RESPONDENT = Side.RESPONDENT.value
+CLERK = Role.CLERK.value
+MEDIATOR = Role.MEDIATOR.value
+CONSULTANT = Role.CONSULTANT.value
+REPRESENTATIVE = Role.REPRESENTATIVE.value
+
+# People's Mediation Law Art. 33 / Civil Procedure Law Art. 205: apply within 30 days.
+CONFIRMATION_WINDOW_DAYS = 30
+
+# Days allowed in each state before the case is overdue; organisations may set their own.
+DEFAULT_DEADLINE_DAYS: dict[S, int] = {
+    S.SUBMITTED: 3,  # accept or reject the application
+    S.ACCEPTED: 2,  # start consultation
+    S.CONSULTATION: 7,
+    S.EVALUATION: 7,
+    S.AWAITING_RESPONDENT: 7,  # consent deadline
+    S.MEDIATION: 30,
+    S.MEDIATION_FAILED: 3,  # tell the parties their routes (Art. 26)
+    S.REFERRAL_OFFERED: 15,
+    S.REFERRED: 15,
+    S.SETTLED: CONFIRMATION_WINDOW_DAYS,
+    S.CONFIRMATION_REQUESTED: 15,
+    S.CONFIRMED: 7,
+    S.CONFIRMATION_REFUSED: 7,
+}
+
+
+def _has_parties(case, data):
+    if not case.parties_on(Side.APPLICANT):
+        return _l("Add the applicant before submitting.")
+    if not case.parties_on(Side.RESPONDENT):
+        return _l("Add the other party before submitting.")
+    if not (case.facts or "").strip():
+        return _l("Describe what happened before submitting.")
+    return None
+
+
+def _has_organisation(case, data):
+    if case.organisation_id is None:
+        return _l("Route the case to an organisation first.")
+    return None
+
+
+def _has_respondent_contact(case, data):
+    if not any(p.phone or p.email or p.user_id for p in case.parties_on(Side.RESPONDENT)):
+        return _l("The other party needs a phone number or e-mail address to be invited.")
+    return None
+
+
+def _has_mediator(case, data):
+    if not case.mediator_ids:
+        return _l("Assign a mediator before mediation starts.")
+    return None
+
+
+def _within_confirmation_window(case, data):
+    if case.settled_at and utcnow() > case.settled_at + timedelta(days=CONFIRMATION_WINDOW_DAYS):
+        return _l("The 30 days for applying for judicial confirmation have passed.")
+    if not data.get("target_organisation_id"):
+        return _l("Choose the court that is to confirm the agreement.")
+    return None
+
+
+def _has_target(case, data):
+    if case.target_organisation_id is None and not data.get("target_organisation_id"):
+        return _l("Choose the body the case is referred to.")
+    return None
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: S
+    action: str
+    target: S
+    roles: frozenset[str]
+    label: object  # lazy translated text for buttons and the timeline
+    guard: Callable | None = None
+    needs_reason: bool = False
+    outcome: Outcome | None = None
+    # Data fields the action accepts and copies onto the case.
+    takes: tuple[str, ...] = field(default=())
+
+
+def T(source, action, target, roles, label, **kw) -> Transition:
+    return Transition(source, action, target, frozenset(roles), label, **kw)
+
+
+# Open states a party may withdraw from: everything before an agreement exists.
+WITHDRAWABLE = (
+    S.DRAFT, S.SUBMITTED, S.ACCEPTED, S.CONSULTATION, S.EVALUATION,
+    S.AWAITING_RESPONDENT, S.MEDIATION, S.MEDIATION_FAILED, S.REFERRAL_OFFERED,
+)
+
+TRANSITIONS: tuple[Transition, ...] = (
+    T(S.DRAFT, "submit", S.SUBMITTED, {APPLICANT, FILER}, _l("Submit the application"), guard=_has_parties),
+    T(S.SUBMITTED, "accept", S.ACCEPTED, {CLERK}, _l("Accept the case"), guard=_has_organisation),
+    T(S.SUBMITTED, "reject", S.REJECTED, {CLERK}, _l("Reject the application"), needs_reason=True, outcome=Outcome.REJECTED),
+    T(S.ACCEPTED, "start_consultation", S.CONSULTATION, {CLERK, CONSULTANT}, _l("Start consultation")),
+    T(S.CONSULTATION, "resolve", S.CLOSED, {CONSULTANT, CLERK}, _l("Resolved in consultation"), outcome=Outcome.RESOLVED_IN_CONSULTATION),
+    T(S.CONSULTATION, "evaluate", S.EVALUATION, {CONSULTANT, CLERK, APPLICANT}, _l("Go on to evaluation")),
+    T(S.EVALUATION, "invite_respondent", S.AWAITING_RESPONDENT, {CLERK, MEDIATOR}, _l("Invite the other party"), guard=_has_respondent_contact),
+    T(S.AWAITING_RESPONDENT, "consent", S.MEDIATION, {RESPONDENT}, _l("Agree to mediation"), guard=_has_mediator),
+    T(S.AWAITING_RESPONDENT, "decline", S.REFERRAL_OFFERED, {RESPONDENT}, _l("Decline mediation"), needs_reason=True),
+    T(S.AWAITING_RESPONDENT, "consent_expired", S.REFERRAL_OFFERED, {SYSTEM}, _l("No answer by the deadline")),
+    T(S.MEDIATION, "settle", S.SETTLED, {MEDIATOR}, _l("Record the settlement")),
+    T(S.MEDIATION, "fail", S.MEDIATION_FAILED, {MEDIATOR}, _l("End mediation without agreement"), needs_reason=True),
+    # People's Mediation Law Art. 23: a party may ask to end mediation.
+    T(S.MEDIATION, "end_mediation", S.MEDIATION_FAILED, {APPLICANT, RESPONDENT}, _l("Ask to end mediation"), needs_reason=True),
+    T(S.MEDIATION_FAILED, "offer_referral", S.REFERRAL_OFFERED, {MEDIATOR, CLERK}, _l("Offer referral")),
+    T(S.REFERRAL_OFFERED, "choose_referral", S.REFERRAL_OFFERED, {APPLICANT, CLERK}, _l("Choose where to refer the case"), guard=_has_target, takes=("target_organisation_id",)),
+    T(S.REFERRAL_OFFERED, "refer", S.REFERRED, {RECEIVING_CLERK}, _l("Accept the referred case"), guard=_has_target),
+    T(S.REFERRAL_OFFERED, "close", S.CLOSED, {CLERK}, _l("Close: referral not pursued"), outcome=Outcome.NOT_PURSUED),
+    T(S.REFERRED, "close", S.CLOSED, {CLERK, RECEIVING_CLERK}, _l("Close the case"), outcome=Outcome.REFERRED),
+    T(S.SETTLED, "close", S.CLOSED, {CLERK, MEDIATOR}, _l("Close the case"), outcome=Outcome.SETTLED),
+    T(S.SETTLED, "request_confirmation", S.CONFIRMATION_REQUESTED, {APPLICANT, RESPONDENT, CLERK}, _l("Apply for judicial confirmation"), guard=_within_confirmation_window, takes=("target_organisation_id",)),
+    T(S.CONFIRMATION_REQUESTED, "confirm", S.CONFIRMED, {RECEIVING_CLERK}, _l("Confirm the agreement")),
+    T(S.CONFIRMATION_REQUESTED, "refuse_confirmation", S.CONFIRMATION_REFUSED, {RECEIVING_CLERK}, _l("Refuse confirmation"), needs_reason=True),
+    T(S.CONFIRMED, "close", S.CLOSED, {CLERK, RECEIVING_CLERK}, _l("Close the case"), outcome=Outcome.CONFIRMED),
+    T(S.CONFIRMATION_REFUSED, "offer_referral", S.REFERRAL_OFFERED, {CLERK, MEDIATOR}, _l("Offer referral")),
+    T(S.CONFIRMATION_REFUSED, "close", S.CLOSED, {CLERK}, _l("Close the case"), outcome=Outcome.CONFIRMATION_REFUSED),
+) + tuple(
+    T(state, "withdraw", S.WITHDRAWN, {APPLICANT, FILER}, _l("Withdraw the case"), needs_reason=(state != S.DRAFT), outcome=Outcome.WITHDRAWN)
+    for state in WITHDRAWABLE
+)
+
+_BY_KEY = {(t.source, t.action): t for t in TRANSITIONS}
+assert len(_BY_KEY) == len(TRANSITIONS), "two transitions share a (state, action)"
+ACTIONS = sorted({t.action for t in TRANSITIONS})
+
+
+def find(state: S, action: str) -> Transition | None:
+    return _BY_KEY.get((state, action))
+
+
+def from_state(state: S) -> list[Transition]:
+    return [t for t in TRANSITIONS if t.source == state]

@@ -1,0 +1,171 @@
+"""The audit chain: an append-only log where each row carries the hash of the one before.
+
+hash = SHA-256(prev_hash + canonical JSON of the row). Rows are never updated or deleted; changing
+or removing one breaks every hash after it, and `flask odr audit-verify` names the first broken
+link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, event, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .models import Counter, UTCDateTime, next_value, utcnow
+
+GENESIS_HASH = "0" * 64
+AUDIT_COUNTER = "audit"
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+
+    # The sequence number from the audit counter: gap-free, in commit order.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    actor = relationship("User", lazy="raise")
+
+    __table_args__ = (
+        Index("ix_audit_events_case_id", "case_id", "id"),
+        Index("ix_audit_events_action", "action"),
+    )
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _append_only(mapper, connection, target):
+    raise RuntimeError("audit events are append-only")
+
+
+def _plain(value):
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return sorted(value) if isinstance(value, set | frozenset) else list(value)
+    raise TypeError(f"cannot put {type(value).__name__} in an audit event")
+
+
+def canonical_json(data) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain)
+
+
+def compute_hash(prev_hash: str, *, seq, created_at, actor_id, action, case_id, payload) -> str:
+    body = canonical_json(
+        {
+            "seq": seq,
+            "at": created_at.isoformat(),
+            "actor": actor_id,
+            "action": action,
+            "case": case_id,
+            "payload": payload,
+        }
+    )
+    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+
+
+def record(action: str, *, actor=None, case=None, **payload) -> AuditEvent:
+    """Append one event to the chain in the current transaction (the caller commits).
+
+    Taking the next sequence number locks the audit counter row until commit, so concurrent
+    writers append one after another and the chain never forks.
+    """
+    session = db.session
+    if case is not None and case.id is None:
+        session.flush()
+    seq = next_value(AUDIT_COUNTER)
+    prev_hash = (
+        session.execute(select(AuditEvent.hash).where(AuditEvent.id == seq - 1)).scalar()
+        or GENESIS_HASH
+    )
+    # Round-trip through JSON so that what is hashed is exactly what the database returns.
+    payload = json.loads(canonical_json(payload))
+    now = utcnow()
+    actor_id = getattr(actor, "id", actor)
+    case_id = getattr(case, "id", case)
+    entry = AuditEvent(
+        id=seq,
+        created_at=now,
+        actor_id=actor_id,
+        action=action,
+        case_id=case_id,
+        payload=payload,
+        prev_hash=prev_hash,
+        hash=compute_hash(
+            prev_hash,
+            seq=seq,
+            created_at=now,
+            actor_id=actor_id,
+            action=action,
+            case_id=case_id,
+            payload=payload,
+        ),
+    )
+    session.add(entry)
+    return entry
+
+
+@dataclass
+class ChainReport:
+    ok: bool
+    checked: int
+    broken_at: int | None = None
+    reason: str = ""
+
+
+def verify_chain(batch: int = 5000) -> ChainReport:
+    """Walk the whole chain in id order, in batches, and report the first broken link."""
+    expected_prev = GENESIS_HASH
+    expected_id = 1
+    checked = 0
+    last_id = 0
+    while True:
+        rows = db.session.execute(
+            select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
+        ).scalars().all()
+        if not rows:
+            break
+
+        for row in rows:
+            if row.id != expected_id:
+                return ChainReport(False, checked, expected_id, f"event {expected_id} is missing")
+            if row.prev_hash != expected_prev:
+                return ChainReport(False, checked, row.id, "prev_hash does not match the event before")
+            actual = compute_hash(
+                row.prev_hash,
+                seq=row.id,
+                created_at=row.created_at,
+                actor_id=row.actor_id,
+                action=row.action,
+                case_id=row.case_id,
+                payload=row.payload,
+            )
+            if actual != row.hash:
+                return ChainReport(False, checked, row.id, "content does not match its hash")
+            expected_prev = row.hash
+            expected_id += 1
+            checked += 1
+            last_id = row.id
+        db.session.expire_all()
+    # Rows cut from the end leave no broken link behind them; the counter still remembers them.
+    issued = db.session.execute(select(Counter.value).where(Counter.name == AUDIT_COUNTER)).scalar() or 0
+    if issued > checked:
+        return ChainReport(False, checked, checked + 1, f"events {checked + 1} to {issued} are missing")
+    return ChainReport(ok=True, checked=checked)

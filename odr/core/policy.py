@@ -1,0 +1,217 @@
+"""Who may do what: the one place that answers `can(user, action, obj)`.
+
+Access to a case follows from the user's roles *in that case* (case_roles): a party side, the
+filer, an assigned mediator, staff of the organisation (or one above it) handling the case, the
+clerk of the body a case was referred to, an administrator. Lists are filtered by the same rules
+(visible_cases_clause), so a list never shows a case its detail page would refuse.
+
+A refusal is audited. Where even the existence of a case must not leak (the user has no role in
+it at all), the answer is 404; where the user may see the case but not act, 403.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, false, or_, select, true
+
+from ..extensions import db
+from .enums import CaseState, Role, Side
+from .errors import NotAllowed, NotFound
+
+# Case roles: party sides and staff roles, plus these two that only exist relative to a case.
+FILER = "filer"  # whoever filed the case (an applicant for themselves, a grid worker for a resident)
+RECEIVING_CLERK = "receiving_clerk"  # clerk of the body the case was referred to / court asked
+SYSTEM = "system"  # scheduled jobs (deadlines), never a person
+
+PARTY_SIDES = frozenset({Side.APPLICANT.value, Side.RESPONDENT.value})
+ORG_STAFF = frozenset({Role.CLERK.value, Role.SUPERVISOR.value, Role.CONSULTANT.value})
+EVERYONE_IN_CASE = frozenset(
+    {
+        Side.APPLICANT.value,
+        Side.RESPONDENT.value,
+        Role.REPRESENTATIVE.value,
+        FILER,
+        Role.MEDIATOR.value,
+        Role.CLERK.value,
+        Role.SUPERVISOR.value,
+        Role.CONSULTANT.value,
+        Role.ADMIN.value,
+        RECEIVING_CLERK,
+    }
+)
+STAFF_IN_CASE = frozenset(
+    {Role.MEDIATOR.value, Role.CLERK.value, Role.SUPERVISOR.value, Role.ADMIN.value}
+)
+
+# Actions on a case that are not workflow transitions, and the case roles that may do them.
+CASE_RULES: dict[str, frozenset[str]] = {
+    "case.view": EVERYONE_IN_CASE,
+    "case.timeline": EVERYONE_IN_CASE,
+    "case.edit": frozenset({Side.APPLICANT.value, FILER, Role.CLERK.value}),
+    "case.party.add": frozenset({Side.APPLICANT.value, FILER, Role.CLERK.value}),
+    "case.evidence.upload": frozenset(
+        {Side.APPLICANT.value, Side.RESPONDENT.value, Role.REPRESENTATIVE.value, FILER,
+         Role.CLERK.value, Role.MEDIATOR.value}
+    ),
+    "case.evidence.list": EVERYONE_IN_CASE,
+    "case.assign_mediator": frozenset({Role.CLERK.value, Role.ADMIN.value}),
+    "case.set_risk": frozenset({Role.CLERK.value, Role.MEDIATOR.value, Role.SUPERVISOR.value}),
+    "case.invite": frozenset({Role.CLERK.value, Role.MEDIATOR.value}),
+    "case.audit": frozenset({Role.CLERK.value, Role.SUPERVISOR.value, Role.ADMIN.value}),
+}
+# Edits that only make sense before a case is submitted, for those who are not staff.
+DRAFT_ONLY_FOR_PARTIES = {"case.edit", "case.party.add"}
+
+# Actions that are not about one case.
+GLOBAL_RULES: dict[str, frozenset[str]] = {
+    "case.create": frozenset(r.value for r in Role),
+    "audit.verify": frozenset({Role.ADMIN.value}),
+    "user.manage": frozenset({Role.ADMIN.value}),
+    "outbox.view": frozenset({Role.ADMIN.value, Role.CLERK.value}),
+}
+
+
+def _member_orgs(user, roles) -> list:
+    return [m.organisation for m in user.memberships if m.role.value in roles]
+
+
+def case_roles(user, case) -> frozenset[str]:
+    """The roles this user holds in this case (empty: the user has nothing to do with it)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    roles: set[str] = set()
+    if user.role == Role.ADMIN:
+        roles.add(Role.ADMIN.value)
+    for party in case.parties:
+        if party.user_id == user.id:
+            roles.add(party.side.value)
+        if party.representative_user_id == user.id:
+            roles.update({party.side.value, Role.REPRESENTATIVE.value})
+    if case.filed_by_id == user.id:
+        roles.add(FILER)
+    if user.id in case.mediator_ids:
+        roles.add(Role.MEDIATOR.value)
+    if case.state != CaseState.DRAFT:
+        # Drafts are the filer's own until submitted; staff see cases from submission on.
+        org = case.organisation
+        for membership in user.memberships:
+            member_org = membership.organisation
+            if membership.role.value in ORG_STAFF and org is not None and org.path.startswith(member_org.path):
+                roles.add(membership.role.value)
+            target = case.target_organisation
+            if (
+                membership.role == Role.CLERK
+                and target is not None
+                and target.path.startswith(member_org.path)
+            ):
+                roles.add(RECEIVING_CLERK)
+    return frozenset(roles)
+
+
+def can(user, action: str, obj=None) -> bool:
+    """May `user` do `action` (on `obj`)? Pure: no side effects, no auditing."""
+    from ..cases.models import Case, Evidence
+    from ..cases import workflow
+
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if obj is None:
+        allowed = GLOBAL_RULES.get(action)
+        return allowed is not None and user.role.value in allowed
+    if isinstance(obj, Evidence):
+        return _can_evidence(user, action, obj)
+    if isinstance(obj, Case):
+        roles = case_roles(user, obj)
+        if not roles:
+            return False
+        if action in CASE_RULES:
+            if not roles & CASE_RULES[action]:
+                return False
+            if obj.is_final and action not in ("case.view", "case.timeline", "case.evidence.list", "case.audit"):
+                return False  # a finished case is read-only for everyone
+            if action in DRAFT_ONLY_FOR_PARTIES and obj.state != CaseState.DRAFT:
+                return bool(roles & STAFF_IN_CASE)
+            return True
+        if action.startswith("case.transition."):
+            rule = workflow.find(obj.state, action.removeprefix("case.transition."))
+            return rule is not None and bool(roles & rule.roles)
+    return False
+
+
+def _can_evidence(user, action: str, evidence) -> bool:
+    roles = case_roles(user, evidence.case)
+    if action != "evidence.download" or not roles:
+        return False
+    if evidence.private_to_side is None:
+        return True
+    # One side's private material: that side and the mediators, nobody else.
+    return evidence.private_to_side.value in roles or Role.MEDIATOR.value in roles
+
+
+def allowed_transitions(user, case) -> list:
+    """The workflow actions this user may take on this case now (for buttons and the API)."""
+    from ..cases import workflow
+
+    roles = case_roles(user, case)
+    return [t for t in workflow.from_state(case.state) if roles & t.roles]
+
+
+def authorize(user, action: str, obj=None) -> None:
+    """Raise NotFound (no role at all in the case) or NotAllowed, and audit the refusal."""
+    if can(user, action, obj):
+        return
+    from ..cases.models import Case, Evidence
+    from .audit import record
+
+    case = obj.case if isinstance(obj, Evidence) else obj if isinstance(obj, Case) else None
+    hidden = case is not None and not case_roles(user, case)
+    actor = user if getattr(user, "is_authenticated", False) else None
+    # The refusal is recorded on its own: nothing else of this request is saved.
+    db.session.rollback()
+    record(
+        "access.denied",
+        actor=actor,
+        case=case,
+        attempted=action,
+        target=f"{type(obj).__name__}:{getattr(obj, 'id', '')}" if obj is not None else "",
+    )
+    db.session.commit()
+    if hidden:
+        raise NotFound()
+    raise NotAllowed()
+
+
+def visible_cases_clause(user):
+    """A WHERE clause selecting exactly the cases for which case_roles(user, case) is not empty."""
+    from ..cases.models import Case, CaseAssignment, Party
+    from ..orgs.models import Organisation
+
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return false()
+    if user.role == Role.ADMIN:
+        return true()
+    clauses = [
+        Case.filed_by_id == user.id,
+        Case.id.in_(
+            select(Party.case_id).where(
+                or_(Party.user_id == user.id, Party.representative_user_id == user.id)
+            )
+        ),
+        Case.id.in_(
+            select(CaseAssignment.case_id).where(
+                CaseAssignment.user_id == user.id, CaseAssignment.removed_at.is_(None)
+            )
+        ),
+    ]
+    staff_paths = [org.path for org in _member_orgs(user, ORG_STAFF)]
+    if staff_paths:
+        subtree = select(Organisation.id).where(
+            or_(*[Organisation.path.startswith(path) for path in staff_paths])
+        )
+        clauses.append(and_(Case.state != CaseState.DRAFT, Case.organisation_id.in_(subtree)))
+    clerk_paths = [org.path for org in _member_orgs(user, {Role.CLERK.value})]
+    if clerk_paths:
+        subtree = select(Organisation.id).where(
+            or_(*[Organisation.path.startswith(path) for path in clerk_paths])
+        )
+        clauses.append(and_(Case.state != CaseState.DRAFT, Case.target_organisation_id.in_(subtree)))
+    return or_(*clauses)

@@ -1,0 +1,12 @@
+"""Imports every model so that the metadata (and Alembic) sees the whole schema."""
+
+from .auth.models import ApiToken, Invitation, User
+from .cases.models import Case, CaseAssignment, Evidence, Party
+from .core.audit import AuditEvent
+from .core.models import Counter
+from .orgs.models import DeadlineSetting, Membership, Organisation, OrganisationCategory, Region
+
+__all__ = [
+    "ApiToken", "AuditEvent", "Case", "CaseAssignment", "Counter", "DeadlineSetting", "Evidence",
+    "Invitation", "Membership", "Organisation", "OrganisationCategory", "Party", "Region", "User",
+]

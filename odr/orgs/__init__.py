@@ -1,0 +1,1 @@
+"""Regions (district > street > community > grid), organisations and memberships."""

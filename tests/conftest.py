@@ -1,0 +1,128 @@
+"""Shared fixtures. The database is the one in TEST_DATABASE_URL / DATABASE_URL (PostgreSQL in
+the second CI run) or a fresh SQLite file; its schema is built by the migrations, not create_all,
+so every test run also proves the migrations."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from flask_login import FlaskLoginClient
+from sqlalchemy import text
+
+from odr import create_app
+from odr.extensions import db
+
+from . import factories
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _compile_translations() -> None:
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parent.parent / "odr" / "translations"
+    for po_path in root.glob("*/LC_MESSAGES/messages.po"):
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle)
+        with po_path.with_suffix(".mo").open("wb") as handle:
+            write_mo(handle, catalog)
+
+
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    _compile_translations()
+    storage = tmp_path_factory.mktemp("storage")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory).replace(
+                "postgresql://", "postgresql+psycopg://"
+            ),
+            "STORAGE_DIR": str(storage),
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "SERVER_NAME": "localhost",
+        }
+    )
+    app.test_client_class = FlaskLoginClient
+    with app.app_context():
+        from flask_migrate import downgrade, upgrade
+
+        if db.engine.dialect.name == "postgresql":
+            # A fresh schema for this run: nothing left over from an earlier run can leak in.
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        yield app
+        db.session.remove()
+        if os.environ.get("ODR_TEST_DOWNGRADE"):
+            downgrade(revision="base")
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app):
+    """Each test starts with empty tables (DELETE is fast on both databases at test sizes)."""
+    yield
+    db.session.rollback()
+    db.session.remove()
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture()
+def world(app):
+    """A region tree, one organisation of each type, one user per role and their memberships."""
+    data = factories.build_world()
+    db.session.commit()
+    return data
+
+
+@pytest.fixture()
+def login(app):
+    """login(user) -> a test client signed in as that user."""
+
+    def _login(user):
+        return app.test_client(user=user)
+
+    return _login
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except Exception as error:  # any failure to reach it means the same thing here
+        if IN_CI:
+            pytest.fail(f"Redis at {url} is not reachable in CI: {error}")
+        pytest.skip(f"Redis at {url} is not reachable: {error}")
+    return url
