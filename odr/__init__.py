@@ -69,7 +69,9 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_pages
     from .cases.api import blp as cases_api
     from .cases.views import bp as cases_pages
+    from .core.health import bp as health
 
+    app.register_blueprint(health)
     app.register_blueprint(auth_pages)
     app.register_blueprint(cases_pages)
     api.register_blueprint(cases_api)
