@@ -39,12 +39,11 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from .extensions import api, babel, csrf, db, limiter, login_manager, migrate, socketio
+    from . import models  # noqa: F401  (the whole schema, for Alembic and create_all)
+    from .auth.session import configure_login
     from .core.database import configure_engine
     from .core.i18n import select_locale, select_timezone
-    from .auth.session import configure_login
-
-    from . import models  # noqa: F401  (the whole schema, for Alembic and create_all)
+    from .extensions import api, babel, csrf, db, limiter, login_manager, migrate, socketio
 
     db.init_app(app)
     with app.app_context():
@@ -65,11 +64,11 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .extensions import api
     from .auth.views import bp as auth_pages
     from .cases.api import blp as cases_api
     from .cases.views import bp as cases_pages
     from .core.health import bp as health
+    from .extensions import api
 
     app.register_blueprint(health)
     app.register_blueprint(auth_pages)

@@ -109,8 +109,8 @@ def case_roles(user, case) -> frozenset[str]:
 
 def can(user, action: str, obj=None) -> bool:
     """May `user` do `action` (on `obj`)? Pure: no side effects, no auditing."""
-    from ..cases.models import Case, Evidence
     from ..cases import workflow
+    from ..cases.models import Case, Evidence
 
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
