@@ -10,9 +10,10 @@ from werkzeug.security import generate_password_hash
 from odr.auth.models import User
 from odr.cases import operations as case_ops
 from odr.cases.paths import path_to
-from odr.core.enums import CaseState, Category, OrgType, RegionLevel, Role, Side
+from odr.core.enums import CaseState, Category, Role, Side
 from odr.extensions import db
-from odr.orgs.models import Membership, Organisation, OrganisationCategory, Region
+from odr.orgs.models import Membership
+from odr.orgs.operations import add_organisation, add_region
 
 PASSWORD = "correct-horse-battery"
 _HASH = generate_password_hash(PASSWORD)
@@ -20,23 +21,12 @@ _seq = count(1)
 
 
 def make_region(name, level, parent=None, code=None):
-    region = Region(name=name, name_en=None, level=RegionLevel(level), parent_id=parent.id if parent else None,
-                    code=code or f"R{next(_seq)}")
-    db.session.add(region)
-    db.session.flush()
-    region.path = f"{parent.path if parent else '/'}{region.id}/"
-    return region
+    return add_region(code or f"R{next(_seq)}", name, level, parent)
 
 
 def make_org(name, org_type, parent=None, regions=(), categories=tuple(Category)):
-    org = Organisation(name=name, name_en=name, type=OrgType(org_type), parent_id=parent.id if parent else None)
-    db.session.add(org)
-    db.session.flush()
-    org.path = f"{parent.path if parent else '/'}{org.id}/"
-    org.regions_served.extend(regions)
-    org.categories.extend(OrganisationCategory(category=c) for c in categories)
-    db.session.flush()
-    return org
+    return add_organisation(name, org_type, name_en=name, parent=parent, regions=regions,
+                            categories=categories)
 
 
 def make_user(role, org=None, name=None, **extra):
