@@ -22,6 +22,13 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config.get("PROXY_HOPS"):
+        # Behind nginx every request comes from 127.0.0.1: trust X-Forwarded-For/-Proto from
+        # exactly that many proxies, so rate limits and audit see the real client.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -41,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (the whole schema, for Alembic and create_all)
     from .auth.session import configure_login
+    from .core.api import init_api
     from .core.database import configure_engine
     from .core.i18n import select_locale, select_timezone
     from .extensions import api, babel, csrf, db, limiter, login_manager, migrate, socketio
@@ -54,7 +62,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     csrf.init_app(app)
     limiter.init_app(app)
-    api.init_app(app)
+    init_api(app)
     socketio.init_app(
         app,
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],

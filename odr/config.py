@@ -69,5 +69,7 @@ def load_config(instance_path: Path) -> dict:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
+        # Number of reverse proxies in front of the app (nginx: 1); 0 when clients connect directly.
+        "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", 0)),
         "ODR_ENV": os.environ.get("ODR_ENV", "development"),
     }
