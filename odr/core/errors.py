@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 
@@ -15,10 +16,13 @@ class OperationError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str | None = None, *, fields: dict | None = None, code: str | None = None):
+    def __init__(self, message: str | None = None, *, fields: dict | None = None, code: str | None = None,
+                 extra: dict | None = None):
         super().__init__(message or self.code)
         self.message = message or self.code
         self.fields = fields or {}
+        # More keys for the error body, e.g. {"current_version": 7} with a stale version.
+        self.extra = extra or {}
         if code:
             self.code = code
 
@@ -47,8 +51,29 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def error_body(code: str, message: str, fields: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+def error_body(code: str, message: str, fields: dict | None = None, **extra) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}, **extra}}
+
+
+def field_messages(messages, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages as {"field": [...], "parent.child": [...]}, in the user's
+    language (see odr/core/schemas.py for how they are translated)."""
+    from .schemas import translate
+
+    if not isinstance(messages, dict):
+        return {prefix or "_schema": [translate(m) for m in _as_list(messages)]}
+    flat: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            flat.update(field_messages(value, path))
+        else:
+            flat.setdefault(path, []).extend(translate(m) for m in _as_list(value))
+    return flat
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
 
 
 def _http_messages() -> dict[int, tuple[str, str]]:
@@ -74,7 +99,7 @@ def register_error_handlers(app) -> None:
     def _operation_error(exc: OperationError):
         db.session.rollback()
         if wants_json():
-            return jsonify(error_body(exc.code, exc.message, exc.fields)), exc.status
+            return jsonify(error_body(exc.code, exc.message, exc.fields, **exc.extra)), exc.status
         return render_template("error.html", status=exc.status, message=exc.message), exc.status
 
     @app.errorhandler(HTTPException)
@@ -82,26 +107,26 @@ def register_error_handlers(app) -> None:
         db.session.rollback()
         code, message = _http_messages().get(exc.code or 500, ("error", exc.description or ""))
         fields = {}
-        # webargs / flask-smorest put marshmallow's messages in exc.data["messages"].
+        # webargs / flask-smorest put marshmallow's messages in exc.data["messages"]: 422 for
+        # invalid values, 400 for a body that is not JSON at all.
         data = getattr(exc, "data", None) or {}
-        if isinstance(data, dict) and "messages" in data:
-            messages = data["messages"]
+        if isinstance(data, dict) and isinstance(data.get("messages"), dict):
             # Location level ("json", "query", "form") says nothing useful to the caller.
-            for location_messages in messages.values():
-                if isinstance(location_messages, dict):
-                    fields.update(location_messages)
-            if exc.code in (400, 422):
-                code, message = _http_messages()[422]
-                exc.code = 422
+            for location_messages in data["messages"].values():
+                fields.update(field_messages(location_messages))
         if wants_json():
             response = jsonify(error_body(code, message, fields))
             response.status_code = exc.code or 500
-            if exc.code == 429 and hasattr(exc, "get_headers"):
-                for key, value in exc.get_headers():
-                    if key.lower() == "retry-after":
-                        response.headers[key] = value
+            for key, value in exc.get_headers() if exc.response is None else ():
+                if key.lower() in ("retry-after", "www-authenticate", "allow"):
+                    response.headers[key] = value
             return response
         return render_template("error.html", status=exc.code, message=message), exc.code
+
+    @app.errorhandler(StaleDataError)
+    def _stale(exc):
+        # Two requests changed the same row at once; the later flush lost (version_id_col).
+        return _operation_error(Conflict(_http_messages()[409][1], code="stale_version"))
 
     @app.errorhandler(500)
     def _server_error(exc):
