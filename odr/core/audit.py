@@ -88,8 +88,8 @@ def record(action: str, *, actor=None, case=None, **payload) -> AuditEvent:
     writers append one after another and the chain never forks.
     """
     session = db.session
-    if case is not None and case.id is None:
-        session.flush()
+    if case is not None and not isinstance(case, int) and case.id is None:
+        session.flush()  # a new case: it needs its id first (an int is an id already)
     seq = next_value(AUDIT_COUNTER)
     prev_hash = (
         session.execute(select(AuditEvent.hash).where(AuditEvent.id == seq - 1)).scalar()
