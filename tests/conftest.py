@@ -8,7 +8,9 @@ import os
 from pathlib import Path
 
 import pytest
+from flask import g
 from flask_login import FlaskLoginClient
+from flask_login.utils import _create_identifier
 from sqlalchemy import text
 
 from odr import create_app
@@ -55,7 +57,7 @@ def app(tmp_path_factory):
             "SERVER_NAME": "localhost",
         }
     )
-    app.test_client_class = FlaskLoginClient
+    app.test_client_class = TestClient
     with app.app_context():
         from flask_migrate import downgrade, upgrade
 
@@ -69,6 +71,18 @@ def app(tmp_path_factory):
         db.session.remove()
         if os.environ.get("ODR_TEST_DOWNGRADE"):
             downgrade(revision="base")
+
+
+class TestClient(FlaskLoginClient):
+    """The tests keep one application context open for the whole session and Flask reuses it
+    for every request, so whatever a request keeps on `g` (Flask-Login's user, Flask-Babel's
+    locale, how the request authenticated) would carry over to the next one. A real server
+    starts each request with a fresh `g`; so does this client."""
+
+    def open(self, *args, **kwargs):
+        for name in list(vars(g)):
+            delattr(g, name)
+        return super().open(*args, **kwargs)
 
 
 @pytest.fixture(autouse=True)
@@ -109,7 +123,14 @@ def login(app):
     """login(user) -> a test client signed in as that user."""
 
     def _login(user):
-        return app.test_client(user=user)
+        client = app.test_client(user=user)
+        # Strong session protection drops a session whose identifier (address + user agent)
+        # is missing; FlaskLoginClient does not set it.
+        with app.test_request_context(environ_base=client.environ_base):
+            identifier = _create_identifier()
+        with client.session_transaction() as session:
+            session["_id"] = identifier
+        return client
 
     return _login
 
