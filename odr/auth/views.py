@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -39,6 +48,8 @@ def login():
             form.password.errors.append(refused.message)
             status = 401
         else:
+            if not user.locale and session.get("lang") in current_app.config["LANGUAGES"]:
+                user.locale = session["lang"]  # chosen on the sign-in page: keep it on the account
             db.session.commit()
             login_user(user)
             if user.locale:
