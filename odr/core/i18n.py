@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
@@ -13,6 +13,10 @@ def select_locale() -> str:
     supported = current_app.config["LANGUAGES"]
     if getattr(current_user, "is_authenticated", False) and current_user.locale in supported:
         return current_user.locale
+    if not has_request_context():
+        # A CLI command, a background job or a test: no session or headers to ask. Without this,
+        # the first translated error message raised outside a request was a RuntimeError.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if session.get("lang") in supported:
         return session["lang"]
     best = request.accept_languages.best_match(["zh_CN", "zh", "en"]) if request else None
