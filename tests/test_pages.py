@@ -6,9 +6,6 @@ import re
 from io import BytesIO
 
 import pytest
-from flask import g
-from flask.testing import FlaskClient
-from flask_login.utils import _create_identifier
 from sqlalchemy import func, select
 
 from odr.cases import operations as case_ops
@@ -22,32 +19,6 @@ from .factories import make_case
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 
-class PageClient(FlaskClient):
-    """A browser for one user.
-
-    The tests keep one application context open for the whole session, and Flask reuses it for
-    every request, so Flask-Login's user and Flask-Babel's locale (both kept on `g`) would carry
-    over from one request to the next. A real server starts each request afresh; so does this.
-    """
-
-    def open(self, *args, **kwargs):
-        g.pop("_login_user", None)
-        g.pop("_flask_babel", None)
-        return super().open(*args, **kwargs)
-
-
-def sign_in(app, user=None) -> PageClient:
-    """A client signed in as `user` (or anonymous), as if it had used the sign-in form."""
-    client = PageClient(app, app.response_class, use_cookies=True)
-    if user is not None:
-        # Strong session protection checks the session's identifier (address + user agent).
-        with app.test_request_context(environ_base=client.environ_base):
-            identifier = _create_identifier()
-        with client.session_transaction() as session:
-            session.update({"_user_id": user.get_id(), "_fresh": True, "_id": identifier})
-    return client
-
-
 def text_of(response) -> str:
     """The visible text of a page, roughly: tags out, whitespace folded."""
     body = response.get_data(as_text=True)
@@ -56,9 +27,11 @@ def text_of(response) -> str:
 
 
 @pytest.fixture()
-def page(app):
+def page(app, login):
+    """page(user) -> a browser signed in as `user`; page() -> one that is signed out."""
+
     def _page(user=None):
-        return sign_in(app, user)
+        return login(user) if user is not None else app.test_client()
 
     return _page
 
@@ -182,6 +155,7 @@ def test_a_party_sees_the_other_sides_name_but_not_their_contact(world, page):
 
 def test_a_step_taken_on_the_page(world, page):
     case = make_case(world, CaseState.SUBMITTED)
+    world.clerk.locale = "en"
     db.session.commit()
     client = page(world.clerk)
     html = client.get(f"/cases/{case.id}").get_data(as_text=True)
@@ -193,7 +167,8 @@ def test_a_step_taken_on_the_page(world, page):
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Case, case.id).state == CaseState.ACCEPTED
-    assert "Accepted" in text_of(client.get(f"/cases/{case.id}"))
+    response = client.get(f"/cases/{case.id}")
+    assert "Done. The case is now: Accepted." in text_of(response)
 
 
 def test_a_stale_version_changes_nothing(world, page):

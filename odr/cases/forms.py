@@ -8,7 +8,16 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DecimalField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
 
 from ..core.enums import Category, PartyKind, Side
 from ..core.labels import label
@@ -42,6 +51,20 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+class AmountField(DecimalField):
+    """A money amount; what is not a number gets our own message, in the user's language."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(str(_l("Enter an amount such as 1200 or 1200.50."))) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()  # not a number: the range check has nothing to say
+
+
 class CaseForm(FlaskForm):
     category = SelectField(_l("Kind of dispute"), validators=[InputRequired(message=_l("Choose the kind of dispute."))])
     title = StringField(
@@ -60,7 +83,7 @@ class CaseForm(FlaskForm):
         validators=[_required(_l("Say what you ask for.")), _max(MAX_CLAIMS)],
         filters=[_strip],
     )
-    claim_amount = DecimalField(
+    claim_amount = AmountField(
         _l("Amount claimed (yuan)"),
         places=2,
         validators=[
@@ -85,7 +108,6 @@ class CaseForm(FlaskForm):
         self.on_behalf = on_behalf
         self.category.choices = [("", _l("Choose…"))] + _choices(Category)
         self.region_id.choices = [(0, _l("Choose…"))] + list(regions)
-        self.claim_amount.invalid_message = _l("Enter an amount such as 1200 or 1200.50.")
         if on_behalf:
             self.applicant_name.validators = [_required(_l("Enter the applicant's name.")), _max(120)]
             self.applicant_phone.validators = [
@@ -95,9 +117,11 @@ class CaseForm(FlaskForm):
 
     def validate_region_id(self, field):
         if not field.data:
-            from wtforms.validators import ValidationError
-
             raise ValidationError(_l("Choose where the dispute happened."))
+
+    def validate_claim_amount(self, field):
+        if field.data is not None and field.data.as_tuple().exponent < -2:
+            raise ValidationError(_l("At most two decimal places."))
 
 
 class PartyForm(FlaskForm):
@@ -132,7 +156,7 @@ class TransitionForm(FlaskForm):
     action = HiddenField(validators=[InputRequired()])
     expected_version = HiddenField(validators=[InputRequired()])
     reason = TextAreaField(_l("Reason"), validators=[_max(MAX_REASON)], filters=[_strip])
-    target_organisation_id = SelectField(_l("Organisation"), coerce=int, validate_choice=False, default=0)
+    target_organisation_id = SelectField(_l("Receiving organisation"), coerce=int, validate_choice=False, default=0)
 
 
 class EvidenceForm(FlaskForm):

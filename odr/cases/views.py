@@ -7,7 +7,6 @@ commit once, redirect (303) with a flash; an invalid form renders the page again
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..core.enums import PARTY_ROLES, PartyKind, Side
 from ..core.errors import Conflict, NotFound, ValidationFailed
+from ..core.i18n import is_chinese
 from ..core.labels import label
 from ..core.policy import authorize, can, case_roles
 from ..extensions import db
@@ -176,7 +176,7 @@ def new_case():
             facts=form.facts.data,
             claims=form.claims.data,
             claim_amount=form.claim_amount.data,
-            language=str(get_locale()),
+            language="zh_CN" if is_chinese() else "en",
             region_id=form.region_id.data,
             applicant=applicant,
             on_behalf=on_behalf,
