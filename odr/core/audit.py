@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import Enum
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, event, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..extensions import db
 from .models import Counter, UTCDateTime, next_value, utcnow
@@ -49,6 +49,15 @@ class AuditEvent(db.Model):
 @event.listens_for(AuditEvent, "before_delete")
 def _append_only(mapper, connection, target):
     raise RuntimeError("audit events are append-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _no_bulk_rewrite(orm_execute_state):
+    # UPDATE / DELETE statements sent through a session skip the mapper events above.
+    statement = orm_execute_state.statement
+    if orm_execute_state.is_update or orm_execute_state.is_delete:
+        if getattr(getattr(statement, "table", None), "name", None) == AuditEvent.__tablename__:
+            raise RuntimeError("audit events are append-only")
 
 
 def _plain(value):
