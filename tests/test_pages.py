@@ -341,7 +341,8 @@ def test_a_grid_worker_files_for_a_resident(world, page):
     response = client.post("/cases/new", data=data)
     assert response.status_code == 422
     assert 'id="applicant_name-error"' in response.get_data(as_text=True)
-    response = client.post("/cases/new", data={**data, "applicant_name": "王五", "applicant_phone": "139 0000 0002"})
+    response = client.post("/cases/new", data={**data, "applicant_name": "王五", "applicant_phone": "139 0000 0002",
+                                               "claim_amount": ""})
     assert response.status_code == 303
     case = db.session.execute(select(Case)).scalar_one()
     assert [(p.side, p.name, p.user_id) for p in case.parties] == [(Side.APPLICANT, "王五", None)]

@@ -55,6 +55,9 @@ class AmountField(DecimalField):
     """A money amount; what is not a number gets our own message, in the user's language."""
 
     def process_formdata(self, valuelist):
+        if valuelist and not str(valuelist[0]).strip():
+            self.data = None  # left empty: no amount
+            return
         try:
             super().process_formdata(valuelist)
         except ValueError:
@@ -94,7 +97,7 @@ class CaseForm(FlaskForm):
         render_kw={"inputmode": "decimal"},
     )
     region_id = SelectField(
-        _l("Where did it happen?"),
+        _l("Place of the dispute"),
         coerce=int,
         validators=[InputRequired(message=_l("Choose where the dispute happened."))],
     )
