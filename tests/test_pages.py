@@ -191,7 +191,9 @@ def test_a_refused_step_keeps_what_was_typed(world, page):
     response = client.post(f"/cases/{case.id}/transition",
                            data={"action": "reject", "expected_version": case.version, "reason": ""})
     assert response.status_code == 422
-    assert 'aria-describedby="reason-reject-error"' in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert 'aria-describedby="reason-reject-error"' in html
+    assert html.count("请填写理由。") == 1 and "<details class=\"step\" open>" in html
 
     long_reason = "理由" * 1001
     response = client.post(f"/cases/{case.id}/transition",

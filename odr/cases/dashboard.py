@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..core.enums import FINAL_STATES, PARTY_ROLES, CaseState, Category, RiskLevel, Role
+from ..core.labels import label
 from ..core.models import utcnow
 from ..core.policy import visible_cases_clause
 from ..extensions import db
@@ -157,8 +159,8 @@ def dashboard_context(user, args) -> dict:
         "older_args": filters.as_args(before=cases[-1].id) if has_older else None,
         "filters": filters,
         "show_organisation": user.role not in PARTY_ROLES,
-        "states": list(CaseState),
-        "categories": list(Category),
-        "flags": FLAGS,
+        "state_options": [(state.value, label(state)) for state in CaseState],
+        "category_options": [(category.value, label(category)) for category in Category],
+        "flag_options": [("overdue", _("Overdue")), ("high_risk", _("High risk"))],
         "now": now,
     }

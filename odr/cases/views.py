@@ -52,6 +52,15 @@ def _load_case(case_id: int) -> Case:
     return case
 
 
+def _case_for(case_id: int, action: str | None = None) -> Case:
+    """The case, if the user may see it (404 and an audit entry if not) and may do `action` on it."""
+    case = _load_case(case_id)
+    authorize(current_user, "case.view", case)
+    if action:
+        authorize(current_user, action, case)
+    return case
+
+
 def _render_case(case: Case, status: int = 200, **context):
     return render_template("cases/show.html", **case_page_context(case, current_user, **context)), status
 
@@ -72,16 +81,13 @@ def dashboard():
 @bp.route("/cases/<int:case_id>")
 @login_required
 def show(case_id: int):
-    case = _load_case(case_id)
-    authorize(current_user, "case.view", case)
-    return _render_case(case)
+    return _render_case(_case_for(case_id))
 
 
 @bp.post("/cases/<int:case_id>/transition")
 @login_required
 def take_step(case_id: int):
-    case = _load_case(case_id)
-    authorize(current_user, "case.view", case)
+    case = _case_for(case_id)
     form = TransitionForm()
     action = form.action.data or ""
     if form.expected_version.data != str(case.version):
@@ -101,7 +107,8 @@ def take_step(case_id: int):
         db.session.rollback()
         form.reason.errors = list(error.fields.get("reason", []))
         form.target_organisation_id.errors = list(error.fields.get("target_organisation_id", []))
-        form.form_errors.append(error.message)
+        if error.message not in form.reason.errors + form.target_organisation_id.errors:
+            form.form_errors.append(error.message)  # said once, next to its field if it has one
         return _render_case(_load_case(case_id), error.status, step_form=form)
     db.session.commit()
     flash(_("Done. The case is now: %(state)s.", state=label(case.state)), "success")
@@ -111,9 +118,7 @@ def take_step(case_id: int):
 @bp.post("/cases/<int:case_id>/evidence")
 @login_required
 def upload_evidence(case_id: int):
-    case = _load_case(case_id)
-    authorize(current_user, "case.view", case)
-    authorize(current_user, "case.evidence.upload", case)
+    case = _case_for(case_id, "case.evidence.upload")
     form = EvidenceForm()
     if not form.validate_on_submit():
         return _render_case(case, 422, evidence_form=form)
@@ -192,9 +197,7 @@ def new_case():
 @bp.route("/cases/<int:case_id>/parties/new", methods=["GET", "POST"])
 @login_required
 def new_party(case_id: int):
-    case = _load_case(case_id)
-    authorize(current_user, "case.view", case)
-    authorize(current_user, "case.party.add", case)
+    case = _case_for(case_id, "case.party.add")
     form = PartyForm()
     if form.validate_on_submit():
         operations.add_party(
