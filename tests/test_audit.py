@@ -183,3 +183,14 @@ def test_concurrent_writers_make_one_chain(app):
     assert report.checked == 2 * per_thread
     writers = db.session.execute(select(AuditEvent.payload)).scalars().all()
     assert sorted(p["writer"] for p in writers) == ["a"] * per_thread + ["b"] * per_thread
+
+
+def test_verify_reads_the_database_not_the_session(app):
+    """Tampering is caught even while the tampered events are loaded in the verifying session."""
+    events = _append(3)
+    held = [db.session.get(AuditEvent, e.id) for e in events]
+    _raw("UPDATE audit_events SET action = 'test.forged' WHERE id = :id", id=events[1].id)
+    report = verify_chain()
+    assert (report.ok, report.broken_at) == (False, events[1].id)
+    assert held[1].action == "test.event"  # the session's copy was not refreshed, nor expired
+    assert "action" not in db.inspect(held[0]).expired_attributes

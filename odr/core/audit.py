@@ -145,10 +145,15 @@ def verify_chain(batch: int = 5000) -> ChainReport:
     expected_id = 1
     checked = 0
     last_id = 0
+    # Plain rows, not AuditEvent objects: an object already in the session's identity map would
+    # be handed back as it is in memory, not as the database holds it, and loading objects
+    # batch after batch would grow the session (expiring it instead expired the caller's objects).
+    columns = (AuditEvent.id, AuditEvent.created_at, AuditEvent.actor_id, AuditEvent.action,
+               AuditEvent.case_id, AuditEvent.payload, AuditEvent.prev_hash, AuditEvent.hash)
     while True:
         rows = db.session.execute(
-            select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
-        ).scalars().all()
+            select(*columns).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
+        ).all()
         if not rows:
             break
 
@@ -172,7 +177,6 @@ def verify_chain(batch: int = 5000) -> ChainReport:
             expected_id += 1
             checked += 1
             last_id = row.id
-        db.session.expire_all()
     # Rows cut from the end leave no broken link behind them; the counter still remembers them.
     issued = db.session.execute(select(Counter.value).where(Counter.name == AUDIT_COUNTER)).scalar() or 0
     if issued > checked:
