@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import current_app, url_for
 from flask_babel import format_currency, format_date, format_decimal
 from sqlalchemy import select
 
@@ -86,7 +87,17 @@ def case_page_context(case, user, *, step_form=None, evidence_form=None) -> dict
         "can_add_party": can(user, "case.party.add", case),
         "steps": steps_for(case, user, step_form),
         "timeline": case_timeline(case, user),
+        "documents_url": _documents_url(case, user),
     }
+
+
+def _documents_url(case, user) -> str | None:
+    """The case's documents page (odr/documents), when that page exists and the user may see it."""
+    if "documents.case_documents" not in current_app.view_functions:
+        return None
+    if not can(user, "case.document.view", case):
+        return None
+    return url_for("documents.case_documents", case_id=case.id)
 
 
 def region_choices() -> list[tuple[int, str]]:
