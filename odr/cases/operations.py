@@ -20,7 +20,13 @@ from ..core.models import next_value, utcnow
 from ..core.policy import SYSTEM, case_roles
 from ..core.uploads import ALLOWED_TYPES, MAX_EVIDENCE_BYTES, sniff
 from ..extensions import db
-from ..orgs.models import DeadlineSetting, Organisation, OrganisationCategory, organisation_regions
+from ..orgs.models import (
+    DeadlineSetting,
+    Organisation,
+    OrganisationCategory,
+    Region,
+    organisation_regions,
+)
 from . import workflow
 from .models import Case, CaseAssignment, Evidence, Party
 
@@ -45,6 +51,8 @@ def create_case(actor, *, category, title, facts="", claims="", claim_amount=Non
                 language="zh_CN", region_id=None, organisation_id=None, applicant=None,
                 on_behalf=False) -> Case:
     """Open a draft. The filer becomes the applicant unless filing for someone else (grid worker)."""
+    _check_exists(Region, "region_id", region_id)
+    _check_exists(Organisation, "organisation_id", organisation_id)
     case = Case(
         reference=new_reference(),
         state=CaseState.DRAFT,
@@ -76,8 +84,25 @@ def create_case(actor, *, category, title, facts="", claims="", claim_amount=Non
     return case
 
 
-def update_case(case: Case, actor, **changes) -> Case:
+def _check_version(case: Case, expected_version) -> None:
+    """Optimistic concurrency: a change made from a stale copy is refused with the current version."""
+    if expected_version is not None and int(expected_version) != case.version:
+        message = _("Someone else changed this case in the meantime. Reload and try again.")
+        raise Conflict(message, code="stale_version", fields={"expected_version": [message]},
+                       extra={"current_version": case.version})
+
+
+def _check_exists(model, field: str, value) -> None:
+    """An id that names no row is the caller's mistake (422), not a foreign-key crash."""
+    if value is not None and db.session.get(model, value) is None:
+        message = _("There is no such entry.")
+        raise ValidationFailed(message, fields={field: [message]})
+
+
+def update_case(case: Case, actor, *, expected_version=None, **changes) -> Case:
     _ensure_open(case)
+    _check_version(case, expected_version)
+    _check_exists(Region, "region_id", changes.get("region_id"))
     changed = {}
     for name in CASE_FIELDS:
         if name in changes and getattr(case, name) != changes[name]:
@@ -152,8 +177,7 @@ def transition(case: Case, action: str, actor, *, reason: str | None = None, exp
     roles = case_roles(actor, case) if actor is not None else frozenset({SYSTEM})
     if not roles & rule.roles:
         raise NotAllowed(_("You may not take this step in this case."))
-    if expected_version is not None and int(expected_version) != case.version:
-        raise Conflict(_("Someone else changed this case in the meantime. Reload and try again."))
+    _check_version(case, expected_version)
     reason = (reason or "").strip()
     if rule.needs_reason and not reason:
         raise ValidationFailed(_("Please give a reason."), fields={"reason": [_("Please give a reason.")]})
