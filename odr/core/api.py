@@ -19,10 +19,11 @@ from flask_wtf.csrf import CSRFError
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import Unauthorized
+from werkzeug.routing import IntegerConverter
 
 from ..extensions import api, csrf
 from .errors import OperationError
-from .schemas import ErrorSchema
+from .schemas import MAX_ID, ErrorSchema
 
 SPEC_OPTIONS = {
     "info": {
@@ -49,8 +50,17 @@ SPEC_OPTIONS = {
 }
 
 
+class IdConverter(IntegerConverter):
+    """`<id:case_id>`: a row id. A number no key can have is a 404 before it reaches the database
+    (SQLite cannot even bind an integer above 2**63)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, min=1, max=MAX_ID)
+
+
 def init_api(app) -> None:
     """Initialise flask-smorest with our error body and security schemes in the document."""
+    app.url_map.converters["id"] = IdConverter
     api.ERROR_SCHEMA = ErrorSchema
     api.init_app(app, spec_kwargs=SPEC_OPTIONS)
 

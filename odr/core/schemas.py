@@ -114,8 +114,8 @@ class Text(fields.String):
 
 
 def Id(**kwargs) -> fields.Integer:  # noqa: N802 (a field factory, used like a field class)
-    """A row id: a strict integer in the range of the database's primary keys."""
-    return fields.Integer(strict=True, validate=Range(1, MAX_ID), **kwargs)
+    """A row id: a whole number in the range of the database's integer keys."""
+    return fields.Integer(validate=Range(1, MAX_ID), **kwargs)
 
 
 def Day(**kwargs) -> fields.Date:  # noqa: N802
