@@ -142,10 +142,15 @@ def extra_app(base_app, **config):
         "TESTING", "SQLALCHEMY_DATABASE_URI", "STORAGE_DIR", "SECRET_KEY", "WTF_CSRF_ENABLED",
         "RATELIMIT_ENABLED", "SERVER_NAME")}
     settings.update(config)
+    app = None
     try:
         app = create_app(settings)
         yield app
     finally:
+        if app is not None:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()  # its own pool: close it rather than leave it to the collector
         for ext, state in saved:
             vars(ext).clear()
             vars(ext).update(state)

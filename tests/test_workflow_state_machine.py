@@ -5,8 +5,9 @@ finished, finished cases never change, every open case past the draft has a cloc
 attempt changed nothing, and the audit chain is intact with one `case.transition` row per step
 actually taken.
 
-Each example runs inside one database transaction that teardown() rolls back (nothing here
-commits); each attempt runs inside a savepoint, rolled back when the attempt is refused.
+The world and a case in every state are committed once; each example takes three of those
+cases and runs inside one database transaction that teardown() rolls back (nothing in the
+machine commits); each attempt runs inside a savepoint, rolled back when it is refused.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from hypothesis.stateful import (
 
 from odr.cases import operations as case_ops
 from odr.cases import workflow
+from odr.cases.models import Case
 from odr.core.audit import verify_chain
 from odr.core.enums import FINAL_STATES, CaseState, PartyKind, RiskLevel, Side
 from odr.core.errors import Conflict, NotAllowed, OperationError, ValidationFailed
@@ -33,8 +35,13 @@ from odr.core.models import utcnow
 from odr.core.policy import SYSTEM, can, case_roles
 from odr.extensions import db
 
-from .foundation_support import REASON, audit_count, build_case, snapshot
-from .foundation_support import _clean_database  # noqa: F401  (the fast cleanup, see there)
+from .foundation_support import (
+    REASON,
+    _clean_database,  # noqa: F401  (the fast cleanup, see there)
+    audit_count,
+    build_case,
+    snapshot,
+)
 
 ACTOR_NAMES = (
     "applicant", "respondent", "representative", "grid_worker", "consultant", "mediator",
@@ -49,8 +56,14 @@ reasons = st.sampled_from([None, "", "  ", REASON])
 bodies = st.sampled_from([None, "court", "arbitration", "committee", "missing"])
 
 
+# The cases the examples start from: one walked to each state (the court already chosen for a
+# referral, so its clerk has a part), and a draft that still lacks its respondent.
+STARTS = [*CaseState, "referral_to_court", "draft_without_respondent"]
+
+
 class CaseWorkflowMachine(RuleBasedStateMachine):
-    world = None  # built and committed once by the test; every example starts from it
+    world = None  # built and committed once by the test, with the cases to start from
+    start_ids: dict = {}
 
     def __init__(self):
         super().__init__()
@@ -63,15 +76,12 @@ class CaseWorkflowMachine(RuleBasedStateMachine):
         self.finished: dict[int, dict] = {}
         self.evidence_seq = 0
 
-    @initialize(states=st.lists(st.sampled_from(list(CaseState)), min_size=2, max_size=2),
-                choose_court=st.booleans())
-    def open_cases(self, states, choose_court):
-        """Two cases walked to random states (final ones included), one draft without a respondent."""
-        for state in states:
-            court = choose_court and state == CaseState.REFERRAL_OFFERED
-            self.cases.append(build_case(self.w, state, choose_court=court))
-        self.cases.append(build_case(self.w, respondent=False))
-        db.session.flush()
+    @initialize(starts=st.lists(st.sampled_from(STARTS[:-1]), min_size=N_CASES - 1,
+                                max_size=N_CASES - 1, unique=True))
+    def open_cases(self, starts):
+        """Two cases in random states (final ones included) and the draft without a respondent."""
+        for start in [*starts, STARTS[-1]]:
+            self.cases.append(db.session.get(Case, self.start_ids[start]))
         self.steps_before = audit_count("case.transition")
 
     def teardown(self):
@@ -238,8 +248,19 @@ class CaseWorkflowMachine(RuleBasedStateMachine):
         assert audit_count("case.transition") == self.steps_before + self.steps_taken
 
 
+def _build_starts(w) -> dict:
+    cases = {state: build_case(w, state) for state in CaseState}
+    cases["referral_to_court"] = build_case(w, CaseState.REFERRAL_OFFERED, choose_court=True)
+    cases["draft_without_respondent"] = build_case(w, respondent=False)
+    db.session.commit()
+    return {start: case.id for start, case in cases.items()}
+
+
 def test_workflow_state_machine(world):
-    CaseWorkflowMachine.world = world  # committed by the fixture: survives each example's rollback
+    # Committed before the machine runs: each example changes them inside its own transaction
+    # and rolls back, so every example starts from the same cases.
+    CaseWorkflowMachine.world = world
+    CaseWorkflowMachine.start_ids = _build_starts(world)
     run_state_machine_as_test(
         CaseWorkflowMachine,
         settings=settings(
@@ -249,3 +270,19 @@ def test_workflow_state_machine(world):
             suppress_health_check=[HealthCheck.too_slow],
         ),
     )
+
+
+def test_released_savepoint_is_undone_by_the_outer_rollback(world):
+    """What the machine relies on (and mediation's post_message too): a savepoint taken while the
+    transaction has only read so far is still part of that transaction. With pysqlite's own
+    transaction handling, such a SAVEPOINT began a transaction of its own, and releasing it
+    committed."""
+    case_id = build_case(world).id
+    db.session.commit()
+    db.session.remove()
+    assert db.session.get(Case, case_id) is not None  # the transaction reads first...
+    with db.session.begin_nested():  # ...then takes a savepoint and releases it
+        db.session.get(Case, case_id).title = "released, then rolled back"
+    db.session.rollback()
+    db.session.remove()
+    assert db.session.get(Case, case_id).title != "released, then rolled back"

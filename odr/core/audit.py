@@ -54,10 +54,10 @@ def _append_only(mapper, connection, target):
 @event.listens_for(Session, "do_orm_execute")
 def _no_bulk_rewrite(orm_execute_state):
     # UPDATE / DELETE statements sent through a session skip the mapper events above.
-    statement = orm_execute_state.statement
-    if orm_execute_state.is_update or orm_execute_state.is_delete:
-        if getattr(getattr(statement, "table", None), "name", None) == AuditEvent.__tablename__:
-            raise RuntimeError("audit events are append-only")
+    table = getattr(orm_execute_state.statement, "table", None)
+    writes = orm_execute_state.is_update or orm_execute_state.is_delete
+    if writes and getattr(table, "name", None) == AuditEvent.__tablename__:
+        raise RuntimeError("audit events are append-only")
 
 
 def _plain(value):
