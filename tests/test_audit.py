@@ -7,7 +7,14 @@ import threading
 import pytest
 from sqlalchemy import select, text, update
 
-from odr.core.audit import GENESIS_HASH, AuditEvent, canonical_json, compute_hash, record, verify_chain
+from odr.core.audit import (
+    GENESIS_HASH,
+    AuditEvent,
+    canonical_json,
+    compute_hash,
+    record,
+    verify_chain,
+)
 from odr.extensions import db
 
 from . import factories

@@ -24,8 +24,11 @@ from odr.core.policy import authorize, can, case_roles, visible_cases_clause
 from odr.extensions import db
 
 from . import factories
-from .foundation_support import REASON, build_case
-from .foundation_support import _clean_database  # noqa: F401  (the fast cleanup, see there)
+from .foundation_support import (
+    REASON,
+    _clean_database,  # noqa: F401  (the fast cleanup, see there)
+    build_case,
+)
 
 T = "case.transition."
 READ = {"case.view", "case.timeline", "case.evidence.list", "case.document.view"}

@@ -17,8 +17,16 @@ from odr.core.policy import case_roles
 from odr.extensions import db
 from odr.orgs.models import DeadlineSetting
 
-from .foundation_support import REASON, ROLE_HOLDERS, audit_count, build_case, holder, last_event, snapshot
-from .foundation_support import _clean_database  # noqa: F401  (the fast cleanup, see there)
+from .foundation_support import (
+    REASON,
+    ROLE_HOLDERS,
+    _clean_database,  # noqa: F401  (the fast cleanup, see there)
+    audit_count,
+    build_case,
+    holder,
+    last_event,
+    snapshot,
+)
 
 ALL_ROLES = sorted(ROLE_HOLDERS)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -62,7 +70,7 @@ def test_table_uses_known_roles_and_states():
     for state in CaseState:
         has_clock = state in workflow.DEFAULT_DEADLINE_DAYS
         assert has_clock == (state not in FINAL_STATES and state != CaseState.DRAFT), state
-    assert workflow.ACTIONS == sorted({rule.action for rule in workflow.TRANSITIONS})
+    assert sorted({rule.action for rule in workflow.TRANSITIONS}) == workflow.ACTIONS
 
 
 @pytest.mark.parametrize("rule", workflow.TRANSITIONS, ids=_id)

@@ -181,20 +181,24 @@ def transition(case: Case, action: str, actor, *, reason: str | None = None, exp
     reason = (reason or "").strip()
     if rule.needs_reason and not reason:
         raise ValidationFailed(_("Please give a reason."), fields={"reason": [_("Please give a reason.")]})
-    for name in rule.takes:
-        if data.get(name) is not None:
-            _apply_field(case, name, data[name])
+    # Guards read `data`, not the case, so they run before anything is applied: a refused step
+    # leaves the case exactly as it was, even before the caller rolls back.
     if rule.guard is not None:
         problem = rule.guard(case, data)
         if problem:
             raise ValidationFailed(str(problem))
 
     previous = case.state
+    # Looked up before the case is touched: a query in between would autoflush half the change
+    # as a separate UPDATE (and bump the version twice for one step).
+    days = deadline_days(case, rule.target) if rule.target != previous else None
+    for name in rule.takes:
+        if data.get(name) is not None:
+            _apply_field(case, name, data[name])
     now = utcnow()
     if rule.target != previous:
         case.state = rule.target
         case.state_entered_at = now
-        days = deadline_days(case, rule.target)
         case.state_deadline = now + timedelta(days=days) if days else None
     if rule.outcome is not None:
         case.outcome = rule.outcome
