@@ -7,8 +7,6 @@ contact details is the case page's (`case_page.sees_contact`), so both show the 
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask import url_for
 from flask_login import current_user
 from flask_smorest.fields import Upload
@@ -22,20 +20,18 @@ from ..core.policy import case_roles
 from ..core.schemas import (
     MAX_TEXT,
     N_,
+    Amount,
     Day,
     Id,
     Length,
     OneOf,
     PageArgsSchema,
-    Range,
     Regexp,
     Schema,
     Text,
 )
 from . import workflow
 from .timeline import PARTY_CASE_ROLES
-
-MAX_AMOUNT = Decimal(10) ** 12  # Numeric(14, 2): twelve digits before the point
 
 
 def Enum(enum, **kwargs) -> fields.Enum:  # noqa: N802 (a field factory)
@@ -110,11 +106,7 @@ class CaseFieldsSchema(Schema):
     title = Text(validate=Length(1, 200))
     facts = Text(validate=Length(max=MAX_TEXT))
     claims = Text(validate=Length(max=MAX_TEXT))
-    claim_amount = fields.Decimal(
-        places=2, as_string=True, allow_none=True,
-        validate=Range(Decimal(0), MAX_AMOUNT, max_inclusive=False),
-        metadata={"description": "Amount claimed, at most two decimals, as a string: \"12000.00\"."},
-    )
+    claim_amount = Amount(allow_none=True, metadata={"description": "Amount claimed."})
     currency = Text(validate=Regexp(r"^[A-Z]{3}\Z", error=N_("Three capital letters, e.g. CNY.")))
     language = Text(validate=OneOf(["zh_CN", "en"]))
     region_id = Id(allow_none=True)
@@ -158,7 +150,7 @@ class CaseSummarySchema(Schema):
     category = Enum(Category)
     category_label = Label("category")
     title = fields.String()
-    claim_amount = fields.Decimal(as_string=True)
+    claim_amount = Amount()
     currency = fields.String()
     organisation = fields.Nested(OrganisationRefSchema, allow_none=True)
     created_at = fields.DateTime()

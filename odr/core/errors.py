@@ -64,7 +64,9 @@ def field_messages(messages, prefix: str = "") -> dict[str, list[str]]:
         return {prefix or "_schema": [translate(m) for m in _as_list(messages)]}
     flat: dict[str, list[str]] = {}
     for key, value in messages.items():
-        path = f"{prefix}.{key}" if prefix else str(key)
+        # A whole-object error and a list item's error belong to the field itself.
+        path = prefix if prefix and (key == "_schema" or isinstance(key, int)) else (
+            f"{prefix}.{key}" if prefix else str(key))
         if isinstance(value, dict):
             flat.update(field_messages(value, path))
         else:

@@ -113,6 +113,23 @@ class Text(fields.String):
         return text
 
 
+class Amount(fields.Decimal):
+    """Money as in a Numeric(14, 2) column: 0 <= amount < 10**12, two decimals, dumped as a string
+    (a JSON number is accepted too). Documented as a decimal string: the range is checked here
+    rather than by a declared validator, whose bounds apispec would write as strings."""
+
+    MAX = 10**12
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).update(
+            {"type": "string", "format": "decimal", "pattern": r"^\d{1,12}(\.\d{1,2})?$", "example": "12000.00"})
+        super().__init__(places=2, as_string=True, **kwargs)
+        self._range = Range(0, self.MAX, max_inclusive=False)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return self._range(super()._deserialize(value, attr, data, **kwargs))
+
+
 def Id(**kwargs) -> fields.Integer:  # noqa: N802 (a field factory, used like a field class)
     """A row id: a whole number in the range of the database's integer keys."""
     return fields.Integer(validate=Range(1, MAX_ID), **kwargs)
