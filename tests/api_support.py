@@ -15,6 +15,13 @@ from odr.auth.operations import create_api_token
 from odr.core.audit import AuditEvent
 from odr.extensions import db
 
+NEW_CASE = {
+    "category": "labour",
+    "title": "拖欠工资 unpaid wages",
+    "facts": "公司拖欠三个月工资。",
+    "claims": "支付工资",
+    "claim_amount": "12000.50",
+}
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x00" * 64
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64

@@ -10,16 +10,8 @@ from odr.core.enums import CaseState, Category, Side
 from odr.core.models import utcnow
 from odr.extensions import db
 
-from .api_support import count_queries, error
+from .api_support import NEW_CASE, count_queries, error
 from .factories import make_case, make_user
-
-NEW_CASE = {
-    "category": "labour",
-    "title": "拖欠工资 unpaid wages",
-    "facts": "公司拖欠三个月工资。",
-    "claims": "支付工资",
-    "claim_amount": "12000.50",
-}
 
 
 def test_create_makes_a_draft_with_the_filer_as_applicant(world, login):

@@ -11,10 +11,9 @@ from odr.cases.models import Case
 from odr.core.enums import CaseState
 from odr.extensions import db
 
-from .api_support import bearer, error
+from .api_support import NEW_CASE, bearer, error
 from .factories import make_case
 from .foundation_support import extra_app
-from .test_api_cases import NEW_CASE
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
 EN = {"Accept-Language": "en"}
