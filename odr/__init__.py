@@ -72,15 +72,15 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .auth.api import blp as tokens_api
     from .auth.views import bp as auth_pages
     from .cases.api import blp as cases_api
     from .cases.views import bp as cases_pages
     from .core.health import bp as health
     from .extensions import api
+    from .mediation.events import init_app as init_mediation_rooms
 
+    init_mediation_rooms(app)  # the /mediation Socket.IO namespace
     app.register_blueprint(health)
     app.register_blueprint(auth_pages)
     app.register_blueprint(cases_pages)
     api.register_blueprint(cases_api)
-    api.register_blueprint(tokens_api)

@@ -57,7 +57,25 @@ CASE_RULES: dict[str, frozenset[str]] = {
     "case.set_risk": frozenset({Role.CLERK.value, Role.MEDIATOR.value, Role.SUPERVISOR.value}),
     "case.invite": frozenset({Role.CLERK.value, Role.MEDIATOR.value}),
     "case.audit": frozenset({Role.CLERK.value, Role.SUPERVISOR.value, Role.ADMIN.value}),
+    # Mediation rooms (odr/mediation, docs/realtime.md). The joint channel: the parties and the
+    # mediator talk; the organisation's clerks and supervisors may follow it (read only). A side's
+    # caucus channel: that side and the mediator, nobody else. When a channel may be written (the
+    # case in mediation) is the room's own rule, in mediation/operations.py.
+    "room.joint.read": frozenset(
+        {Side.APPLICANT.value, Side.RESPONDENT.value, Role.REPRESENTATIVE.value, Role.MEDIATOR.value,
+         Role.CLERK.value, Role.SUPERVISOR.value}
+    ),
+    "room.joint.write": frozenset(
+        {Side.APPLICANT.value, Side.RESPONDENT.value, Role.REPRESENTATIVE.value, Role.MEDIATOR.value}
+    ),
+    "room.caucus.applicant": frozenset({Side.APPLICANT.value, Role.MEDIATOR.value}),
+    "room.caucus.respondent": frozenset({Side.RESPONDENT.value, Role.MEDIATOR.value}),
 }
+# What stays allowed on a finished case: reading (the room's record included).
+READ_ACTIONS = frozenset(
+    {"case.view", "case.timeline", "case.evidence.list", "case.audit",
+     "room.joint.read", "room.caucus.applicant", "room.caucus.respondent"}
+)
 # Edits that only make sense before a case is submitted, for those who are not staff.
 DRAFT_ONLY_FOR_PARTIES = {"case.edit", "case.party.add"}
 
@@ -126,7 +144,7 @@ def can(user, action: str, obj=None) -> bool:
         if action in CASE_RULES:
             if not roles & CASE_RULES[action]:
                 return False
-            if obj.is_final and action not in ("case.view", "case.timeline", "case.evidence.list", "case.audit"):
+            if obj.is_final and action not in READ_ACTIONS:
                 return False  # a finished case is read-only for everyone
             if action in DRAFT_ONLY_FOR_PARTIES and obj.state != CaseState.DRAFT:
                 return bool(roles & STAFF_IN_CASE)

@@ -1,0 +1,304 @@
+"""Socket.IO namespace /mediation: the mediation rooms. The contract is docs/realtime.md.
+
+Handlers stay thin: who is connected -> parse -> ask the policy -> call an operation -> commit ->
+only then emit. Every answer to a client request is an acknowledgement, either
+{"ok": true, ...} or {"ok": false, "error": {"code", "message"}} in the user's language.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import current_app, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_socketio import (
+    ConnectionRefusedError,
+    Namespace,
+    disconnect,
+    emit,
+    join_room,
+    leave_room,
+)
+
+from ..auth.models import User
+from ..auth.operations import user_for_api_token
+from ..cases.models import Case
+from ..core.audit import record
+from ..core.errors import NotFound, OperationError, ValidationFailed
+from ..core.i18n import select_locale
+from ..core.policy import authorize, can
+from ..extensions import db, socketio
+from . import operations as ops
+from .realtime import Connection, Joined, Registry, TokenBucket
+
+NAMESPACE = "/mediation"
+
+
+@dataclass
+class RoomState:
+    """The per-process state of the rooms (see realtime.py)."""
+
+    registry: Registry
+    send_limit: TokenBucket
+
+    def reset(self) -> None:
+        self.registry.clear()
+        self.send_limit.clear()
+
+
+def init_app(app) -> None:
+    """Register the namespace on the app's Socket.IO server (called by create_app)."""
+    app.extensions["odr_rooms"] = RoomState(
+        Registry(),
+        TokenBucket(int(app.config.get("ROOM_RATE_LIMIT_MESSAGES", 10)),
+                    float(app.config.get("ROOM_RATE_LIMIT_SECONDS", 5))),
+    )
+    socketio.on_namespace(MediationNamespace(NAMESPACE))
+
+
+def _state() -> RoomState:
+    return current_app.extensions["odr_rooms"]
+
+
+def _error(code: str, message: str, **extra) -> dict:
+    return {"ok": False, "error": {"code": code, "message": message, **extra}}
+
+
+def _default_message(code: str) -> str:
+    return {
+        "not_found": _("Not found."),
+        "forbidden": _("You are not allowed to do this."),
+    }.get(code, _("The request could not be understood."))
+
+
+def _locale_for(user) -> str:
+    if user is not None and user.locale in current_app.config["LANGUAGES"]:
+        return user.locale
+    return select_locale()
+
+
+def _origin(url: str) -> str:
+    """scheme://host[:port] in lower case, without the scheme's default port; "" if not a URL."""
+    parts = urlsplit((url or "").strip().lower())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    try:
+        port = parts.port
+    except ValueError:
+        return ""
+    default = 443 if parts.scheme == "https" else 80
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+def origin_allowed(origin: str) -> bool:
+    """The page that opened the socket must be ours: same host, the public base URL, or listed
+    in SOCKETIO_CORS_ORIGINS. (Clients that send no Origin, i.e. not browsers, are not asked.)"""
+    configured = current_app.config.get("SOCKETIO_CORS_ORIGINS") or []
+    if isinstance(configured, str):
+        configured = [item.strip() for item in configured.split(",") if item.strip()]
+    if "*" in configured:
+        return True
+    allowed = {_origin(current_app.config.get("PUBLIC_BASE_URL", "")),
+               _origin(f"{request.scheme}://{request.host}")}
+    allowed.update(_origin(item) for item in configured)
+    allowed.discard("")
+    return _origin(origin) in allowed
+
+
+def _refuse(code: str, message: str):
+    current_app.logger.warning("mediation socket refused: %s (%s)", code, request.remote_addr)
+    raise ConnectionRefusedError(message, {"code": code, "message": message})
+
+
+def _authenticated_user(auth) -> User | None:
+    """An API token given in the connection's auth data, else the login session (or a bearer
+    header). A token that is given but not valid is a failure: no fall-back to the cookie."""
+    if isinstance(auth, dict) and auth.get("token"):
+        return user_for_api_token(str(auth["token"]))
+    if getattr(current_user, "is_authenticated", False):
+        return current_user._get_current_object()
+    return None
+
+
+def _positive_int(value, name: str) -> int:
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValidationFailed(_("The field %(name)s must be a whole number.", name=name),
+                               code="invalid_request")
+    return value
+
+
+def _load_case(user, data: dict, action: str) -> Case:
+    """The case named in the request, if the policy lets `user` do `action` on it.
+
+    A refusal is audited (access.denied); an unknown case and a case the user has nothing to do
+    with give the same answer, not_found."""
+    case_id = _positive_int(data.get("case_id"), "case_id")
+    case = db.session.get(Case, case_id) if case_id else None
+    if case is None:
+        db.session.rollback()
+        record("access.denied", actor=user, attempted=action, target=f"Case:{case_id}")
+        db.session.commit()
+        raise NotFound()
+    authorize(user, action, case)
+    return case
+
+
+def _handler(fn):
+    """Run an event for a connected user, in their language, turning errors into error acks."""
+
+    @wraps(fn)
+    def wrapper(self, data=None):
+        connection = _state().registry.get(request.sid)
+        if connection is None:
+            return _error("unauthorized", _("Please sign in first."))
+        with force_locale(connection.locale):
+            user = db.session.get(User, connection.user_id)
+            if user is None or not user.is_active:
+                disconnect()
+                return _error("unauthorized", _("Please sign in first."))
+            try:
+                return fn(self, user, connection, data if isinstance(data, dict) else {})
+            except OperationError as exc:
+                db.session.rollback()
+                message = exc.message if exc.message != exc.code else _default_message(exc.code)
+                extra = {"retry_after": exc.retry_after} if isinstance(exc, ops.RateLimited) else {}
+                return _error(exc.code, message, **extra)
+            except Exception:
+                db.session.rollback()
+                current_app.logger.exception("mediation room: %s failed", fn.__name__)
+                return _error("server_error", _("Something went wrong on our side. Nothing was saved."))
+
+    return wrapper
+
+
+def _history(case, channel, after_seq: int, limit: int = ops.HISTORY_LIMIT) -> dict:
+    messages = ops.messages_since(case, channel, after_seq, limit)
+    head = ops.head_seq(case, channel)
+    return {
+        "ok": True,
+        "case_id": case.id,
+        "channel": channel.value,
+        "messages": [ops.message_payload(m) for m in messages],
+        "last_seq": head,
+        "more": bool(messages) and messages[-1].seq < head,
+    }
+
+
+def _announce(room: str, case_id: int, channel: str, skip_sid=None) -> None:
+    payload = {"case_id": case_id, "channel": channel, "users": _state().registry.present(room)}
+    emit("presence", payload, to=room, namespace=NAMESPACE, skip_sid=skip_sid)
+
+
+class MediationNamespace(Namespace):
+    def on_connect(self, auth=None):
+        with force_locale(_locale_for(None)):
+            origin = request.headers.get("Origin")
+            if origin and not origin_allowed(origin):
+                _refuse("bad_origin", _("This page may not connect to the mediation rooms."))
+            user = _authenticated_user(auth)
+            if user is None or not user.is_active:
+                _refuse("unauthorized", _("Please sign in first."))
+        _state().registry.add(request.sid, Connection(user.id, user.name, _locale_for(user)))
+        db.session.rollback()  # nothing to keep: end the read transaction
+
+    def on_disconnect(self, reason=None):
+        connection = _state().registry.remove(request.sid)
+        if connection is None:
+            return
+        for room in connection.rooms:
+            _, case_id, channel = room.split(":", 2)
+            _announce(room, int(case_id), channel, skip_sid=request.sid)
+
+    @_handler
+    def on_join(self, user, connection, data):
+        """Follow a channel: authorised by the policy, then the messages after `last_seq`."""
+        channel = ops.parse_channel(data.get("channel"))
+        case = _load_case(user, data, ops.read_action(channel))
+        after = _positive_int(data.get("last_seq", 0), "last_seq")
+        room = ops.room_name(case.id, channel)
+        # Enter the room before reading: a message committed meanwhile arrives live, in the
+        # reply, or both (the client drops the second copy by its seq), never in neither.
+        join_room(room)
+        connection.rooms[room] = Joined(ops.role_in_case(user, case),
+                                        can(user, ops.write_action(channel), case))
+        reply = _history(case, channel, after)
+        db.session.rollback()
+        _announce(room, case.id, channel.value)
+        return reply
+
+    @_handler
+    def on_history(self, user, connection, data):
+        """Messages after `after_seq` (for a reply with more=true, or to fill a gap)."""
+        channel = ops.parse_channel(data.get("channel"))
+        case = _load_case(user, data, ops.read_action(channel))
+        after = _positive_int(data.get("after_seq", 0), "after_seq")
+        limit = _positive_int(data.get("limit", ops.HISTORY_LIMIT), "limit")
+        reply = _history(case, channel, after, limit)
+        db.session.rollback()
+        return reply
+
+    @_handler
+    def on_leave(self, user, connection, data):
+        channel = ops.parse_channel(data.get("channel"))
+        case_id = _positive_int(data.get("case_id"), "case_id")
+        room = ops.room_name(case_id, channel)
+        if connection.rooms.pop(room, None) is not None:
+            leave_room(room)
+            _announce(room, case_id, channel.value)
+        return {"ok": True}
+
+    @_handler
+    def on_send(self, user, connection, data):
+        """Store and commit, then broadcast to the others in the channel; the sender gets the
+        stored message in the ack. A resend (same client_msg_id) is answered, not broadcast."""
+        channel = ops.parse_channel(data.get("channel"))
+        case = _load_case(user, data, ops.read_action(channel))
+        client_msg_id = ops.check_client_msg_id(data.get("client_msg_id"))
+        body = ops.clean_body(data.get("body"))
+        limits = _state().send_limit
+        first_time = ops.find_sent(case, user, client_msg_id) is None
+        if first_time:
+            # A closed room says so to everyone who can read it; then who may write in it.
+            ops.ensure_writable(case, channel)
+            authorize(user, ops.write_action(channel), case)
+            wait = limits.take(user.id)
+            if wait:
+                raise ops.RateLimited(
+                    _("You are sending messages too fast. Wait %(s)d s and send again.",
+                      s=math.ceil(wait)),
+                    retry_after=round(wait, 2))
+        try:
+            message, created = ops.post_message(case, channel, user, body, client_msg_id)
+            payload = ops.message_payload(message)  # final once flushed; read before commit expires it
+            db.session.commit()
+        except Exception:
+            if first_time:
+                limits.give_back(user.id)
+            raise
+        if created:
+            emit("message", payload, to=ops.room_name(case.id, channel), skip_sid=request.sid)
+        elif first_time:
+            limits.give_back(user.id)  # lost a race to its own resend: nothing new was sent
+        return {"ok": True, "message": payload, "duplicate": not created}
+
+    @_handler
+    def on_typing(self, user, connection, data):
+        """Tell the others in a channel this user is writing (not stored)."""
+        channel = ops.parse_channel(data.get("channel"))
+        case_id = _positive_int(data.get("case_id"), "case_id")
+        room = ops.room_name(case_id, channel)
+        joined = connection.rooms.get(room)
+        if joined is None or not joined.may_write:
+            return _error("not_joined", _("Join this channel before writing in it."))
+        emit("typing", {"case_id": case_id, "channel": channel.value,
+                        "user": {"id": user.id, "name": user.name}},
+             to=room, skip_sid=request.sid)
+        return {"ok": True}
