@@ -72,6 +72,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .auth.api import blp as tokens_api
     from .auth.views import bp as auth_pages
     from .cases.api import blp as cases_api
     from .cases.views import bp as cases_pages
@@ -84,3 +85,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_pages)
     app.register_blueprint(cases_pages)
     api.register_blueprint(cases_api)
+    api.register_blueprint(tokens_api)
