@@ -77,9 +77,9 @@ def test_unknown_ids_are_404(world, login):
     client = login(world.admin)
     for url in ("/api/v1/cases/999999", "/api/v1/cases/999999/timeline", "/api/v1/evidence/999999/download",
                 "/api/v1/cases/99999999999999999999", "/api/v1/cases/abc"):
-        response = client.get(url)
+        response = client.get(url, headers={"Accept-Language": "en"})
         assert response.status_code == 404, url
-        assert error(response)["code"] == "not_found"
+        assert (error(response)["code"], error(response)["message"]) == ("not_found", "Not found.")
 
 
 def test_other_sides_private_evidence_is_hidden_and_refused(world, login):

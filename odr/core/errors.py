@@ -19,12 +19,19 @@ class OperationError(Exception):
     def __init__(self, message: str | None = None, *, fields: dict | None = None, code: str | None = None,
                  extra: dict | None = None):
         super().__init__(message or self.code)
-        self.message = message or self.code
+        self._message = message
         self.fields = fields or {}
         # More keys for the error body, e.g. {"current_version": 7} with a stale version.
         self.extra = extra or {}
         if code:
             self.code = code
+
+    @property
+    def message(self) -> str:
+        """The message given, or else the general one for the status, in the user's language."""
+        if self._message:
+            return str(self._message)
+        return _http_messages().get(self.status, (self.code, self.code))[1]
 
 
 class ValidationFailed(OperationError):
