@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from .cases.api import blp as cases_api
     from .cases.views import bp as cases_pages
     from .core.health import bp as health
+    from .documents.views import bp as documents_pages
     from .extensions import api
     from .mediation.events import init_app as init_mediation_rooms
 
@@ -84,5 +85,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health)
     app.register_blueprint(auth_pages)
     app.register_blueprint(cases_pages)
+    app.register_blueprint(documents_pages)
     api.register_blueprint(cases_api)
     api.register_blueprint(tokens_api)

@@ -4,11 +4,12 @@ from .auth.models import ApiToken, Invitation, User
 from .cases.models import Case, CaseAssignment, Evidence, Party
 from .core.audit import AuditEvent
 from .core.models import Counter
+from .documents.models import Document
 from .mediation.models import RoomMessage
 from .orgs.models import DeadlineSetting, Membership, Organisation, OrganisationCategory, Region
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Case", "CaseAssignment", "Counter", "DeadlineSetting", "Evidence",
+    "ApiToken", "AuditEvent", "Case", "CaseAssignment", "Counter", "DeadlineSetting", "Document", "Evidence",
     "Invitation", "Membership", "Organisation", "OrganisationCategory", "Party", "Region", "RoomMessage",
     "User",
 ]

@@ -57,6 +57,8 @@ CASE_RULES: dict[str, frozenset[str]] = {
     "case.set_risk": frozenset({Role.CLERK.value, Role.MEDIATOR.value, Role.SUPERVISOR.value}),
     "case.invite": frozenset({Role.CLERK.value, Role.MEDIATOR.value}),
     "case.audit": frozenset({Role.CLERK.value, Role.SUPERVISOR.value, Role.ADMIN.value}),
+    "case.document.view": EVERYONE_IN_CASE,
+    "case.document.issue": frozenset({Role.CLERK.value, Role.MEDIATOR.value}),
     # Mediation rooms (odr/mediation, docs/realtime.md). The joint channel: the parties and the
     # mediator talk; the organisation's clerks and supervisors may follow it (read only). A side's
     # caucus channel: that side and the mediator, nobody else. When a channel may be written (the
@@ -73,7 +75,7 @@ CASE_RULES: dict[str, frozenset[str]] = {
 }
 # What stays allowed on a finished case: reading (the room's record included).
 READ_ACTIONS = frozenset(
-    {"case.view", "case.timeline", "case.evidence.list", "case.audit",
+    {"case.view", "case.timeline", "case.evidence.list", "case.audit", "case.document.view",
      "room.joint.read", "room.caucus.applicant", "room.caucus.respondent"}
 )
 # Edits that only make sense before a case is submitted, for those who are not staff.
