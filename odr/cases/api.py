@@ -43,10 +43,12 @@ blp = ApiBlueprint("cases_api", __name__, description="Cases, parties, evidence,
 REFERENCE_PREFIX = "ODR-"
 
 
-def _load_case(case_id: int) -> Case:
+def _case(case_id: int, action: str) -> Case:
+    """The case, if it exists (404) and the user may do `action` with it (404 or 403, audited)."""
     case = db.session.get(Case, case_id)
     if case is None:
         raise NotFound()
+    authorize(current_user, action, case)
     return case
 
 
@@ -100,8 +102,7 @@ def create_case(data):
 @blp.response(200, CaseSchema)
 @blp.errors(401, 404)
 def get_case(case_id):
-    case = _load_case(case_id)
-    authorize(current_user, "case.view", case)
+    case = _case(case_id, "case.view")
     return case
 
 
@@ -111,8 +112,7 @@ def get_case(case_id):
 @blp.errors(401, 403, 404, 409)
 def update_case(data, case_id):
     """Edit a draft (staff also later). With `expected_version`, a newer case is a 409."""
-    case = _load_case(case_id)
-    authorize(current_user, "case.edit", case)
+    case = _case(case_id, "case.edit")
     operations.update_case(case, current_user, **data)
     db.session.commit()
     return case
@@ -122,8 +122,7 @@ def update_case(data, case_id):
 @blp.response(200, PartySchema(many=True))
 @blp.errors(401, 404)
 def list_parties(case_id):
-    case = _load_case(case_id)
-    authorize(current_user, "case.view", case)
+    case = _case(case_id, "case.view")
     return case.parties
 
 
@@ -132,8 +131,7 @@ def list_parties(case_id):
 @blp.response(201, PartySchema)
 @blp.errors(401, 403, 404)
 def add_party(data, case_id):
-    case = _load_case(case_id)
-    authorize(current_user, "case.party.add", case)
+    case = _case(case_id, "case.party.add")
     party = operations.add_party(case, current_user, **data)
     db.session.commit()
     return party
@@ -144,8 +142,7 @@ def add_party(data, case_id):
 @blp.errors(401, 404)
 def list_evidence(case_id):
     """The case's files the user may download (another side's private material is left out)."""
-    case = _load_case(case_id)
-    authorize(current_user, "case.evidence.list", case)
+    case = _case(case_id, "case.evidence.list")
     return [item for item in case.evidence if can(current_user, "evidence.download", item)]
 
 
@@ -155,8 +152,7 @@ def list_evidence(case_id):
 @blp.errors(401, 403, 404, 413, 415)
 def upload_evidence(data, case_id):
     """Upload a file (multipart/form-data). Too large: 413; a type not accepted: 415."""
-    case = _load_case(case_id)
-    authorize(current_user, "case.evidence.upload", case)
+    case = _case(case_id, "case.evidence.upload")
     upload = data["file"]
     item = operations.add_evidence(
         case, current_user, filename=upload.filename or "", data=upload.read(),
@@ -184,8 +180,7 @@ def download_evidence(evidence_id):
 @blp.errors(401, 404)
 def list_transitions(case_id):
     """The workflow steps the user may take on this case now."""
-    case = _load_case(case_id)
-    authorize(current_user, "case.view", case)
+    case = _case(case_id, "case.view")
     return allowed_transitions(current_user, case)
 
 
@@ -195,8 +190,7 @@ def list_transitions(case_id):
 @blp.errors(401, 403, 404, 409)
 def take_transition(data, case_id):
     """Take a workflow step. Not possible in the current state: 409 `invalid_transition`."""
-    case = _load_case(case_id)
-    authorize(current_user, "case.view", case)
+    case = _case(case_id, "case.view")
     action = data.pop("action")
     if workflow.find(case.state, action) is not None:
         # A step that exists now but is not the user's is refused (and audited) here; one that
@@ -212,7 +206,6 @@ def take_transition(data, case_id):
 @blp.errors(401, 404)
 def timeline(case_id):
     """What has happened in the case, in plain words, oldest first."""
-    case = _load_case(case_id)
-    authorize(current_user, "case.timeline", case)
+    case = _case(case_id, "case.timeline")
     return case_timeline(case, current_user)
 
