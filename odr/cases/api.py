@@ -102,8 +102,7 @@ def create_case(data):
 @blp.response(200, CaseSchema)
 @blp.errors(401, 404)
 def get_case(case_id):
-    case = _case(case_id, "case.view")
-    return case
+    return _case(case_id, "case.view")
 
 
 @blp.route("/cases/<id:case_id>", methods=["PATCH"])

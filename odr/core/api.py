@@ -12,7 +12,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 import flask_smorest
-from flask import current_app, g, session
+from flask import current_app, g
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -128,7 +128,4 @@ def _no_store(response):
     # Case data is personal: no shared or browser cache keeps it.
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers["X-Content-Type-Options"] = "nosniff"
-    if authenticated_by_token():
-        # A token call is stateless: it must not start or refresh a login session.
-        session.modified = False
     return response
