@@ -11,7 +11,7 @@ it at all), the answer is 404; where the user may see the case but not act, 403.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy import and_, false, or_, select, true, union
 
 from ..extensions import db
 from .enums import CaseState, Role, Side
@@ -209,19 +209,19 @@ def visible_cases_clause(user):
         return false()
     if user.role == Role.ADMIN:
         return true()
-    clauses = [
-        Case.filed_by_id == user.id,
-        Case.id.in_(
-            select(Party.case_id).where(
-                or_(Party.user_id == user.id, Party.representative_user_id == user.id)
-            )
+    # The user's own cases as one set of ids. As a single IN (UNION ...) the databases fetch the
+    # few ids through their indexes; as separate OR terms PostgreSQL walked the whole cases table
+    # in id order testing each row (60-120 ms at 100k cases for a party or a mediator).
+    own = union(
+        select(Case.id).where(Case.filed_by_id == user.id),
+        select(Party.case_id).where(
+            or_(Party.user_id == user.id, Party.representative_user_id == user.id)
         ),
-        Case.id.in_(
-            select(CaseAssignment.case_id).where(
-                CaseAssignment.user_id == user.id, CaseAssignment.removed_at.is_(None)
-            )
+        select(CaseAssignment.case_id).where(
+            CaseAssignment.user_id == user.id, CaseAssignment.removed_at.is_(None)
         ),
-    ]
+    )
+    clauses = [Case.id.in_(own)]
     staff_paths = [org.path for org in _member_orgs(user, ORG_STAFF)]
     if staff_paths:
         subtree = select(Organisation.id).where(
@@ -234,4 +234,4 @@ def visible_cases_clause(user):
             or_(*[Organisation.path.startswith(path) for path in clerk_paths])
         )
         clauses.append(and_(Case.state != CaseState.DRAFT, Case.target_organisation_id.in_(subtree)))
-    return or_(*clauses)
+    return or_(*clauses) if len(clauses) > 1 else clauses[0]
