@@ -156,6 +156,15 @@ def extra_app(base_app, **config):
             vars(ext).update(state)
 
 
+def delete_everything() -> None:
+    """Empty every table (children first), outside the session."""
+    db.session.rollback()
+    db.session.remove()
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
 @pytest.fixture(autouse=True)
 def _clean_database(app):
     """Overrides conftest's cleanup in the modules that import it: DELETE instead of TRUNCATE.
@@ -166,8 +175,4 @@ def _clean_database(app):
     on them.
     """
     yield
-    db.session.rollback()
-    db.session.remove()
-    with db.engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
+    delete_everything()

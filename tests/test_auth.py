@@ -12,7 +12,7 @@ from flask import g
 from flask_babel import force_locale
 from flask_login import current_user
 from sqlalchemy import select, text, update
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from odr.auth import operations as auth_ops
 from odr.auth.models import ApiToken, Invitation, User
@@ -31,6 +31,15 @@ from .foundation_support import (
 
 EN = {"Accept-Language": "en"}
 WRONG = "Wrong login or password."
+# A real hash of the factories' password, made cheap to check (werkzeug reads the method from
+# the hash): these tests sign in dozens of times, and scrypt is slow on purpose.
+QUICK_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+
+
+def _user(role, **extra):
+    user = make_user(role, **extra)
+    user.password_hash = QUICK_HASH
+    return user
 
 
 def _post_login(client, login, password, next_=None):
@@ -74,7 +83,7 @@ def test_password_is_stored_as_a_slow_salted_hash(app):
 # --- signing in through the page -----------------------------------------------------------------
 
 def test_login_page_signs_in(app, client):
-    user = make_user("applicant")
+    user = _user("applicant")
     db.session.commit()
     response = _post_login(client, user.email.upper(), PASSWORD)
     assert response.status_code == 302
@@ -85,7 +94,7 @@ def test_login_page_signs_in(app, client):
 
 
 def test_wrong_password_is_refused_with_a_message_and_audited(app, client):
-    user = make_user("applicant")
+    user = _user("applicant")
     db.session.commit()
     response = _post_login(client, user.email, "not the password")
     assert response.status_code == 401
@@ -97,7 +106,7 @@ def test_wrong_password_is_refused_with_a_message_and_audited(app, client):
 
 
 def test_unknown_login_gets_the_same_message(app, client):
-    user = make_user("applicant")
+    user = _user("applicant")
     db.session.commit()
     unknown = _post_login(client, "nobody@example.test", PASSWORD)
     wrong = _post_login(client, user.email, "not the password")
@@ -110,7 +119,7 @@ def test_unknown_login_gets_the_same_message(app, client):
 
 
 def test_inactive_user_cannot_sign_in(app, client):
-    user = make_user("clerk", active=False)
+    user = _user("clerk", active=False)
     db.session.commit()
     response = _post_login(client, user.email, PASSWORD)
     assert response.status_code == 401
@@ -120,7 +129,7 @@ def test_inactive_user_cannot_sign_in(app, client):
 
 
 def test_repeated_failures_lock_the_account_until_the_lock_passes(app, client):
-    user = make_user("mediator")
+    user = _user("mediator")
     db.session.commit()
     limit = app.config["LOGIN_MAX_FAILURES"]
     for attempt in range(limit):
@@ -162,7 +171,7 @@ def test_repeated_failures_lock_the_account_until_the_lock_passes(app, client):
     ],
 )
 def test_next_cannot_send_the_user_off_site(app, target):
-    user = make_user("applicant")
+    user = _user("applicant")
     db.session.commit()
     response = _post_login(app.test_client(), user.email, PASSWORD, next_=target)
     assert response.status_code == 302
@@ -175,7 +184,7 @@ def test_next_cannot_send_the_user_off_site(app, target):
 
 
 def test_next_on_this_site_is_followed(app, client):
-    user = make_user("applicant")
+    user = _user("applicant")
     db.session.commit()
     response = _post_login(client, user.email, PASSWORD, next_="/cases/12?tab=evidence")
     assert response.status_code == 302
@@ -183,7 +192,7 @@ def test_next_on_this_site_is_followed(app, client):
 
 
 def test_csrf_token_is_required_when_enabled(app, client, monkeypatch):
-    user = make_user("applicant")
+    user = _user("applicant")
     db.session.commit()
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     refused = _post_login(client, user.email, PASSWORD)
@@ -291,7 +300,7 @@ def _bearer(app, secret):
 
 
 def test_api_token_stores_only_the_hash_and_authenticates(app, client):
-    user = make_user("clerk")
+    user = _user("clerk")
     token, secret = auth_ops.create_api_token(user, "integration", days=30)
     db.session.commit()
     assert token.token_hash == hashlib.sha256(secret.encode()).hexdigest()
@@ -306,12 +315,12 @@ def test_api_token_stores_only_the_hash_and_authenticates(app, client):
 
 
 def test_bad_revoked_and_expired_tokens_do_not_authenticate(app):
-    user = make_user("clerk")
+    user = _user("clerk")
     revoked, revoked_secret = auth_ops.create_api_token(user, "old")
     auth_ops.revoke_api_token(revoked, user)
     expired, expired_secret = auth_ops.create_api_token(user, "short", days=1)
     expired.expires_at = utcnow() - timedelta(seconds=1)
-    inactive_user = make_user("clerk", active=False)
+    inactive_user = _user("clerk", active=False)
     _, inactive_secret = auth_ops.create_api_token(inactive_user, "inactive")
     _, good_secret = auth_ops.create_api_token(user, "good")
     db.session.commit()
