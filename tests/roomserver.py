@@ -212,6 +212,8 @@ class RoomClient:
                              auth={"token": self.token} if self.token else None,
                              namespaces=[NAMESPACE], wait_timeout=TIMEOUT)
         except socketio.exceptions.ConnectionError:
+            self.close()
+            self.sio.eio.disconnect()  # the transport may still be open after a refused namespace
             raise Refused(self._refusal) from None
         return self
 
@@ -247,10 +249,12 @@ class RoomClient:
         """Lose the connection abruptly, as a phone going out of coverage: no goodbye."""
         ws = getattr(self.sio.eio, "ws", None)
         if ws is not None and ws.sock is not None:
-            ws.sock.shutdown(socket.SHUT_RDWR)
+            ws.sock.shutdown(socket.SHUT_RDWR)  # wakes the client's reader: it sees the loss
         deadline = time.monotonic() + TIMEOUT
         while self.sio.connected and time.monotonic() < deadline:
             time.sleep(0.02)
+        if ws is not None:
+            ws.shutdown()  # and close the file descriptor (no ResourceWarning later)
         self.close()
 
     def close(self) -> None:
