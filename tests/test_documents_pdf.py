@@ -109,6 +109,16 @@ def test_qr_code_encodes_the_public_verification_url(app, issued):
     assert html.count("<svg") == 1
 
 
+def test_a_notice_fits_on_one_page_and_a_correction_says_what_it_replaces(issued):
+    paper = issued.papers[DocumentType.ACCEPTANCE_NOTICE, "zh_CN"]
+    assert len(paper.pages) == 1  # an official notice with its seal area on a single sheet
+    inputs = copy.deepcopy(paper.inputs)
+    assert "更正并取代" not in render.render_html("acceptance_notice.html", inputs, lang="zh_CN")
+    inputs["paper"].update(version=2, supersedes={"version": 1, "code": paper.code})
+    html = render.render_html("acceptance_notice.html", inputs, lang="zh_CN")
+    assert f"本文书为第 2 版，更正并取代验证码为 {paper.code} 的第 1 版" in html
+
+
 def test_pdffonts_shows_embedded_cjk_fonts(issued, tmp_path):
     if shutil.which("pdffonts") is None:
         pytest.skip("poppler-utils is not installed")
