@@ -132,6 +132,8 @@ def test_truncated_or_binary_text_is_not_text():
 )
 def test_sniff_refuses_executables_archives_and_noise(name, data):
     assert sniff(data) not in ALLOWED_TYPES
+    if name in ("archive.zip", "random.bin"):
+        assert sniff(data) is None, "a bare archive or noise is nothing we recognise"
 
 
 def test_html_disguised_as_pdf_is_plain_text():
