@@ -157,6 +157,16 @@ def test_a_clerk_follows_the_joint_channel_only_and_silently(room, connect):
     assert clerk.call("typing", {"case_id": room.case.id, "channel": "joint"})["error"]["code"] == "not_joined"
 
 
+def test_a_deactivated_account_is_cut_off(room, connect):
+    client = connect("applicant")
+    assert client.join(room.case.id)["ok"]
+    room.world.applicant.active = False
+    db.session.commit()
+    assert client.send(room.case.id, "still here?")["error"]["code"] == "unauthorized"
+    assert client.wait_for(lambda c: not c.sio.connected)
+    assert _stored(room.case.id) == 0
+
+
 def test_malformed_requests(room, connect):
     client = connect("applicant")
     for data in ({}, {"case_id": "x", "channel": "joint"}, {"case_id": -1, "channel": "joint"},
@@ -190,6 +200,11 @@ def test_replay_after_a_dropped_connection(room, connect):
     time.sleep(0.1)
     assert [m["seq"] for m in back.messages()] == [7]  # live from here on, nothing replayed twice
     assert _stored(case_id) == 7
+    # A long absence comes back in pages: `more` says there is another one.
+    page = back.call("history", {"case_id": case_id, "channel": "joint", "after_seq": 2, "limit": 3})
+    assert [m["seq"] for m in page["messages"]] == [3, 4, 5] and page["more"] is True
+    page = back.call("history", {"case_id": case_id, "channel": "joint", "after_seq": 5, "limit": 3})
+    assert [m["seq"] for m in page["messages"]] == [6, 7] and page["more"] is False
 
 
 def test_a_resend_is_stored_and_broadcast_once(room, connect):

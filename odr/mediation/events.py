@@ -10,30 +10,26 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import wraps
-from urllib.parse import urlsplit
 
 from flask import current_app, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 from flask_socketio import (
     ConnectionRefusedError,
     Namespace,
-    disconnect,
     emit,
     join_room,
     leave_room,
 )
 
 from ..auth.models import User
-from ..auth.operations import user_for_api_token
 from ..cases.models import Case
 from ..core.audit import record
 from ..core.errors import NotFound, OperationError, ValidationFailed
-from ..core.i18n import select_locale
 from ..core.policy import authorize, can
 from ..extensions import db, socketio
 from . import operations as ops
+from .access import authenticated_user, locale_for, origin_allowed
 from .realtime import Connection, Joined, Registry, TokenBucket
 
 NAMESPACE = "/mediation"
@@ -76,54 +72,9 @@ def _default_message(code: str) -> str:
     }.get(code, _("The request could not be understood."))
 
 
-def _locale_for(user) -> str:
-    if user is not None and user.locale in current_app.config["LANGUAGES"]:
-        return user.locale
-    return select_locale()
-
-
-def _origin(url: str) -> str:
-    """scheme://host[:port] in lower case, without the scheme's default port; "" if not a URL."""
-    parts = urlsplit((url or "").strip().lower())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return ""
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    try:
-        port = parts.port
-    except ValueError:
-        return ""
-    default = 443 if parts.scheme == "https" else 80
-    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
-
-
-def origin_allowed(origin: str) -> bool:
-    """The page that opened the socket must be ours: same host, the public base URL, or listed
-    in SOCKETIO_CORS_ORIGINS. (Clients that send no Origin, i.e. not browsers, are not asked.)"""
-    configured = current_app.config.get("SOCKETIO_CORS_ORIGINS") or []
-    if isinstance(configured, str):
-        configured = [item.strip() for item in configured.split(",") if item.strip()]
-    if "*" in configured:
-        return True
-    allowed = {_origin(current_app.config.get("PUBLIC_BASE_URL", "")),
-               _origin(f"{request.scheme}://{request.host}")}
-    allowed.update(_origin(item) for item in configured)
-    allowed.discard("")
-    return _origin(origin) in allowed
-
-
 def _refuse(code: str, message: str):
     current_app.logger.warning("mediation socket refused: %s (%s)", code, request.remote_addr)
     raise ConnectionRefusedError(message, {"code": code, "message": message})
-
-
-def _authenticated_user(auth) -> User | None:
-    """An API token given in the connection's auth data, else the login session (or a bearer
-    header). A token that is given but not valid is a failure: no fall-back to the cookie."""
-    if isinstance(auth, dict) and auth.get("token"):
-        return user_for_api_token(str(auth["token"]))
-    if getattr(current_user, "is_authenticated", False):
-        return current_user._get_current_object()
-    return None
 
 
 def _positive_int(value, name: str) -> int:
@@ -151,6 +102,11 @@ def _load_case(user, data: dict, action: str) -> Case:
     return case
 
 
+def _hang_up(sid: str) -> None:
+    socketio.sleep(0.1)
+    socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
 def _handler(fn):
     """Run an event for a connected user, in their language, turning errors into error acks."""
 
@@ -162,7 +118,8 @@ def _handler(fn):
         with force_locale(connection.locale):
             user = db.session.get(User, connection.user_id)
             if user is None or not user.is_active:
-                disconnect()
+                # Answer first, then hang up (a disconnect now would swallow the answer).
+                socketio.start_background_task(_hang_up, request.sid)
                 return _error("unauthorized", _("Please sign in first."))
             try:
                 return fn(self, user, connection, data if isinstance(data, dict) else {})
@@ -199,14 +156,14 @@ def _announce(room: str, case_id: int, channel: str, skip_sid=None) -> None:
 
 class MediationNamespace(Namespace):
     def on_connect(self, auth=None):
-        with force_locale(_locale_for(None)):
+        with force_locale(locale_for(None)):
             origin = request.headers.get("Origin")
             if origin and not origin_allowed(origin):
                 _refuse("bad_origin", _("This page may not connect to the mediation rooms."))
-            user = _authenticated_user(auth)
+            user = authenticated_user(auth)
             if user is None or not user.is_active:
                 _refuse("unauthorized", _("Please sign in first."))
-        _state().registry.add(request.sid, Connection(user.id, user.name, _locale_for(user)))
+        _state().registry.add(request.sid, Connection(user.id, user.name, locale_for(user)))
         db.session.rollback()  # nothing to keep: end the read transaction
 
     def on_disconnect(self, reason=None):
