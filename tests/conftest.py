@@ -87,17 +87,23 @@ class TestClient(FlaskLoginClient):
 
 @pytest.fixture(autouse=True)
 def _clean_database(app):
-    """Each test starts with empty tables (DELETE is fast on both databases at test sizes)."""
+    """Each test starts with empty tables.
+
+    DELETE, not TRUNCATE: on PostgreSQL a TRUNCATE of every table costs 0.2-0.4 s (new files for
+    each table and index, then an fsync), a DELETE of a test's few rows about 5 ms. Ids are not
+    restarted: no test may rely on them.
+    """
     yield
+    delete_everything()
+
+
+def delete_everything() -> None:
+    """Empty every table (children first), outside the session."""
     db.session.rollback()
     db.session.remove()
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture()
@@ -141,7 +147,8 @@ def redis_url():
     try:
         import redis
 
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+        with redis.Redis.from_url(url, socket_connect_timeout=2) as client:
+            client.ping()
     except Exception as error:  # any failure to reach it means the same thing here
         if IN_CI:
             pytest.fail(f"Redis at {url} is not reachable in CI: {error}")

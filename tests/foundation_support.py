@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import copy
 
-import pytest
 from sqlalchemy import func, select
 
 from odr.cases import operations as case_ops
@@ -156,23 +155,5 @@ def extra_app(base_app, **config):
             vars(ext).update(state)
 
 
-def delete_everything() -> None:
-    """Empty every table (children first), outside the session."""
-    db.session.rollback()
-    db.session.remove()
-    with db.engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
-
-
-@pytest.fixture(autouse=True)
-def _clean_database(app):
-    """Overrides conftest's cleanup in the modules that import it: DELETE instead of TRUNCATE.
-
-    On PostgreSQL a TRUNCATE of every table costs 0.2-0.4 s (new files for each table and index,
-    then an fsync), a DELETE of a test's few rows about 5 ms; over a few hundred tests that is
-    the difference between one minute and ten seconds. Ids are not restarted: no test may rely
-    on them.
-    """
-    yield
-    delete_everything()
+# Room tests still import the cleanup from here; it lives in conftest for every module now.
+from .conftest import _clean_database, delete_everything  # noqa: E402, F401

@@ -18,7 +18,6 @@ from odr.core.audit import (
 from odr.extensions import db
 
 from . import factories
-from .foundation_support import _clean_database  # noqa: F401  (the fast cleanup, see there)
 
 
 def _append(n: int, **payload) -> list[AuditEvent]:

@@ -24,7 +24,6 @@ from odr.extensions import db, limiter
 
 from .factories import PASSWORD, make_user
 from .foundation_support import (
-    _clean_database,  # noqa: F401  (the fast cleanup, see there)
     build_case,
     extra_app,
 )

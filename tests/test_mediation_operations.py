@@ -17,7 +17,6 @@ from odr.mediation import realtime
 from odr.mediation.models import MAX_BODY_CHARS, Channel, RoomMessage
 
 from .factories import make_case
-from .foundation_support import _clean_database  # noqa: F401  (the fast cleanup, see there)
 
 J, CA, CR = Channel.JOINT, Channel.CAUCUS_APPLICANT, Channel.CAUCUS_RESPONDENT
 

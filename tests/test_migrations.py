@@ -20,7 +20,6 @@ from sqlalchemy.engine import make_url
 from odr.extensions import db
 
 from .foundation_support import (
-    _clean_database,  # noqa: F401  (the fast cleanup, see there)
     extra_app,
 )
 

@@ -26,7 +26,6 @@ from odr.extensions import db
 from . import factories
 from .foundation_support import (
     REASON,
-    _clean_database,  # noqa: F401  (the fast cleanup, see there)
     build_case,
 )
 

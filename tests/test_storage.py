@@ -24,7 +24,6 @@ from odr.core.errors import ValidationFailed
 from odr.core.uploads import ALLOWED_TYPES, MAX_EVIDENCE_BYTES, sniff
 
 from .foundation_support import (
-    _clean_database,  # noqa: F401  (the fast cleanup, see there)
     build_case,
 )
 

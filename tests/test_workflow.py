@@ -20,12 +20,12 @@ from odr.extensions import db
 from odr.orgs.models import DeadlineSetting
 
 from . import factories
+from .conftest import delete_everything
 from .foundation_support import (
     REASON,
     ROLE_HOLDERS,
     audit_count,
     build_case,
-    delete_everything,
     holder,
     last_event,
     snapshot,

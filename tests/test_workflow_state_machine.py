@@ -37,7 +37,6 @@ from odr.extensions import db
 
 from .foundation_support import (
     REASON,
-    _clean_database,  # noqa: F401  (the fast cleanup, see there)
     audit_count,
     build_case,
     snapshot,
