@@ -51,7 +51,8 @@ def _init_extensions(app: Flask) -> None:
     from .core.api import init_api
     from .core.database import configure_engine
     from .core.i18n import select_locale, select_timezone
-    from .extensions import api, babel, csrf, db, limiter, login_manager, migrate, socketio
+    from .core.catalog import install as install_catalogs
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 
     db.init_app(app)
     with app.app_context():
@@ -60,6 +61,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     configure_login(login_manager)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_catalogs(babel)  # finds odr/translations/zh_CN/ (see odr/core/catalog.py)
     csrf.init_app(app)
     limiter.init_app(app)
     init_api(app)

@@ -225,8 +225,8 @@ def test_list_filter_selects_exactly_the_cases_with_a_role(world):
     case_ops.transition(other, "submit", world.stranger)
     case_ops.assign_mediator(other, world.other_clerk, world.other_mediator)
     cases.append(other)
-    # Not routed anywhere: only its parties and the admin see it.
-    cases.append(build_case(world, CaseState.SUBMITTED, region=False))
+    # Not routed anywhere (a draft without a region): only its filer, parties and the admin see it.
+    cases.append(build_case(world, CaseState.DRAFT, region=False))
     # A mediator taken off a case no longer sees it.
     removed = build_case(world, CaseState.MEDIATION)
     case_ops.assign_mediator(removed, world.clerk, people.unassigned_mediator)

@@ -12,7 +12,7 @@ from odr.cases import operations as case_ops
 from odr.cases import workflow
 from odr.cases.models import Case
 from odr.core.audit import verify_chain
-from odr.core.enums import FINAL_STATES, CaseState, RiskLevel, Side
+from odr.core.enums import FINAL_STATES, CaseState, Category, RiskLevel, Side
 from odr.core.errors import Conflict, NotAllowed, ValidationFailed
 from odr.core.models import utcnow
 from odr.core.policy import case_roles
@@ -251,21 +251,37 @@ def test_submit_needs_facts(world, facts):
     _refused_by_guard(case, "submit", world.grid_worker, "Describe what happened")
 
 
-def test_accept_needs_an_organisation(world):
-    case = build_case(world, CaseState.SUBMITTED, region=False)
-    assert case.organisation_id is None, "no region, so submitting could not route it"
-    # Clerks hold a role in a case through its organisation, so no clerk can reach this one
-    # (the admin sees it but may not accept): the guard is the last line behind the policy.
-    for actor in (world.clerk, world.admin, world.supervisor):
-        before = snapshot(case)
-        with pytest.raises(NotAllowed):
-            case_ops.transition(case, "accept", actor)
-        assert snapshot(case) == before
+def test_submit_needs_an_organisation_serving_the_region(world):
+    case = build_case(world, CaseState.DRAFT, region=False)
+    before = snapshot(case)
+    with force_locale("en"), pytest.raises(ValidationFailed) as refused:
+        case_ops.transition(case, "submit", world.grid_worker)
+    assert "No organisation serves this region" in refused.value.message
+    assert "region_id" in refused.value.fields
+    assert snapshot(case) == before
+    # A submitted case always has an organisation, so the accept guard is the last line only.
     rule = workflow.find(CaseState.SUBMITTED, "accept")
     with force_locale("en"):
         assert "Route the case" in str(rule.guard(case, {}))
     case.organisation_id = world.committee.id
     assert rule.guard(case, {}) is None
+
+
+def test_routing_prefers_the_category_then_falls_back_to_the_peoples_committee(world):
+    from odr.orgs.models import OrganisationCategory
+
+    labour_studio = factories.make_org("劳动争议调解工作室", "mediator_studio", parent=world.committee,
+                                       regions=[world.community], categories=[Category.LABOUR])
+    world.committee.categories[:] = [OrganisationCategory(category=Category.NEIGHBOURHOOD)]
+    world.district_committee.categories[:] = [OrganisationCategory(category=Category.NEIGHBOURHOOD)]
+    db.session.flush()
+    grid = db.session.get(type(world.grid), world.grid.id)
+    assert case_ops.find_organisation(grid, Category.LABOUR) == labour_studio
+    assert case_ops.find_organisation(grid, Category.NEIGHBOURHOOD) == world.committee
+    # No mediating body lists tenancy (the court does, but courts take referrals, not
+    # applications): the nearest people's mediation committee takes it.
+    assert case_ops.find_organisation(grid, Category.TENANCY) == world.committee
+    assert case_ops.find_organisation(None, Category.TENANCY) is None
 
 
 def test_invite_needs_respondent_contact(world):

@@ -26,15 +26,6 @@ from .forms import LoginForm
 bp = Blueprint("auth", __name__)
 
 
-@bp.record_once
-def _find_catalogs(state) -> None:
-    # The language switch lives here; so does making sure the zh_CN catalog is found.
-    from ..core.catalog import install
-    from ..extensions import babel
-
-    install(babel)
-
-
 def _safe_next(target: str | None) -> str:
     """Only follow `next` to a path on this site (no open redirect)."""
     if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ..core import storage
 from ..core.audit import record
-from ..core.enums import CaseState, Category, PartyKind, RiskLevel, Side
+from ..core.enums import CaseState, Category, OrgType, PartyKind, RiskLevel, Side
 from ..core.errors import Conflict, NotAllowed, ValidationFailed
 from ..core.models import next_value, utcnow
 from ..core.policy import SYSTEM, case_roles
@@ -77,9 +77,9 @@ def create_case(actor, *, category, title, facts="", claims="", claim_amount=Non
             Party(side=Side.APPLICANT, kind=PartyKind.PERSON, name=actor.name,
                   phone=actor.phone, email=actor.email, user_id=actor.id)
         )
-    db.session.flush()
     if case.organisation_id is None and case.region_id is not None:
         route(case)
+    db.session.flush()
     record("case.created", actor=actor, case=case, reference=case.reference, category=case.category)
     return case
 
@@ -123,34 +123,52 @@ def add_party(case: Case, actor, **fields) -> Party:
     return party
 
 
-def route(case: Case) -> Organisation | None:
-    """Pick the organisation that serves the case's region (or the nearest region above it) and category.
+# Applications go to bodies that mediate; courts and arbitration commissions receive referrals.
+MEDIATING_TYPES = (
+    OrgType.PEOPLES_MEDIATION_COMMITTEE,
+    OrgType.PROFESSIONAL_MEDIATION_COMMITTEE,
+    OrgType.MEDIATOR_STUDIO,
+    OrgType.ADMINISTRATIVE_BODY,
+)
+
+
+def find_organisation(region: Region | None, category: Category) -> Organisation | None:
+    """The organisation that serves `region` (or the nearest region above it) for `category`.
 
     Among several, the one deepest in the organisation tree (most local) wins, then the lowest id.
+    Where nobody lists the category, a people's mediation committee of the region takes the case:
+    they handle civil disputes of every kind (People's Mediation Law Art. 2), and a case must
+    never sit where no clerk can see it.
     """
-    if case.region is None and case.region_id is not None:
-        db.session.flush()
-        db.session.refresh(case, ["region"])
-    region = case.region
-    while region is not None:
-        candidate = db.session.execute(
-            select(Organisation)
-            .join(organisation_regions, organisation_regions.c.organisation_id == Organisation.id)
-            .join(OrganisationCategory, OrganisationCategory.organisation_id == Organisation.id)
-            .where(
-                organisation_regions.c.region_id == region.id,
-                OrganisationCategory.category == case.category,
-                Organisation.active.is_(True),
-            )
-            .order_by(Organisation.path.desc(), Organisation.id)
-            .limit(1)
-        ).scalar()
-        if candidate is not None:
-            case.organisation_id = candidate.id
-            case.organisation = candidate
-            return candidate
-        region = region.parent
+    base = (
+        select(Organisation)
+        .join(organisation_regions, organisation_regions.c.organisation_id == Organisation.id)
+        .where(Organisation.active.is_(True), Organisation.type.in_(MEDIATING_TYPES))
+        .order_by(Organisation.path.desc(), Organisation.id)
+        .limit(1)
+    )
+    by_category = base.join(
+        OrganisationCategory, OrganisationCategory.organisation_id == Organisation.id
+    ).where(OrganisationCategory.category == category)
+    general = base.where(Organisation.type == OrgType.PEOPLES_MEDIATION_COMMITTEE)
+    for query in (by_category, general):
+        node = region
+        while node is not None:
+            found = db.session.execute(query.where(organisation_regions.c.region_id == node.id)).scalar()
+            if found is not None:
+                return found
+            node = node.parent
     return None
+
+
+def route(case: Case) -> Organisation | None:
+    """Give a case without an organisation the one that serves its region and category."""
+    region = db.session.get(Region, case.region_id) if case.region_id is not None else None
+    organisation = find_organisation(region, case.category)
+    if organisation is not None:
+        case.organisation_id = organisation.id
+        case.organisation = organisation
+    return organisation
 
 
 def deadline_days(case: Case, state: CaseState) -> int | None:
@@ -188,6 +206,10 @@ def transition(case: Case, action: str, actor, *, reason: str | None = None, exp
         if problem:
             raise ValidationFailed(str(problem))
 
+    if rule.target == CaseState.SUBMITTED and case.organisation_id is None and route(case) is None:
+        message = _("No organisation serves this region yet. Choose the region where the dispute happened.")
+        raise ValidationFailed(message, fields={"region_id": [message]})
+
     previous = case.state
     # Looked up before the case is touched: a query in between would autoflush half the change
     # as a separate UPDATE (and bump the version twice for one step).
@@ -205,8 +227,6 @@ def transition(case: Case, action: str, actor, *, reason: str | None = None, exp
         case.closed_at = now
     if rule.target == CaseState.SUBMITTED:
         case.submitted_at = now
-        if case.organisation_id is None:
-            route(case)
     if rule.target == CaseState.SETTLED:
         case.settled_at = now
     db.session.flush()
