@@ -49,9 +49,9 @@ def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (the whole schema, for Alembic and create_all)
     from .auth.session import configure_login
     from .core.api import init_api
+    from .core.catalog import install as install_catalogs
     from .core.database import configure_engine
     from .core.i18n import select_locale, select_timezone
-    from .core.catalog import install as install_catalogs
     from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 
     db.init_app(app)
