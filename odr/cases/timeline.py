@@ -184,7 +184,35 @@ def _invitation_created(event, actor, ctx) -> Described:
     return text, {"party_id": event.payload.get("party_id"), "name": name}, ""
 
 
+def _staff_only(message) -> Callable:
+    def describe(event, actor, ctx) -> Described:
+        return (str(message) % {"actor": actor}, {}, "") if ctx.is_staff else None
+
+    return describe
+
+
+def _hidden(event, actor, ctx) -> Described:
+    return None
+
+
+def _document_issued(event, actor, ctx) -> Described:
+    from ..core.i18n import is_chinese
+    from ..documents.wording import title
+
+    p = event.payload
+    name = title(p["type"], "zh_CN" if is_chinese() else "en")
+    text = _("%(actor)s issued a paper: %(document)s, version %(version)s", actor=actor, document=name,
+             version=p.get("version"))
+    return text, {"document_id": p.get("document_id"), "type": p["type"], "version": p.get("version"),
+                  "code": p.get("code")}, ""
+
+
 DESCRIBERS: dict[str, Callable[..., Described]] = {
+    "document.issued": _document_issued,
+    "document.downloaded": _staff_only(_l("%(actor)s downloaded a document")),
+    # Room messages are read in the room, where the channel rules apply; the timeline would leak them.
+    "room.message": _hidden,
+    "demo.backdated": _staff_only(_l("Demo data: the dates of this case were moved into the past")),
     "case.created": _simple(_l("%(actor)s opened the case")),
     "case.updated": _simple(_l("%(actor)s edited the application")),
     "case.transition": _transition,
