@@ -82,11 +82,13 @@ def _register_blueprints(app: Flask) -> None:
     from .documents.views import bp as documents_pages
     from .extensions import api
     from .mediation.events import init_app as init_mediation_rooms
+    from .mediation.views import bp as mediation_pages
 
     init_mediation_rooms(app)  # the /mediation Socket.IO namespace
     app.register_blueprint(health)
     app.register_blueprint(auth_pages)
     app.register_blueprint(cases_pages)
     app.register_blueprint(documents_pages)
+    app.register_blueprint(mediation_pages)
     api.register_blueprint(cases_api)
     api.register_blueprint(tokens_api)
