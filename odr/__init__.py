@@ -80,6 +80,8 @@ def _register_blueprints(app: Flask) -> None:
     from .cases.views import bp as cases_pages
     from .core.health import bp as health
     from .documents.views import bp as documents_pages
+    from .evaluation.api import blp as evaluation_api
+    from .evaluation.views import bp as evaluation_pages
     from .extensions import api
     from .mediation.events import init_app as init_mediation_rooms
     from .mediation.views import bp as mediation_pages
@@ -89,6 +91,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_pages)
     app.register_blueprint(cases_pages)
     app.register_blueprint(documents_pages)
+    app.register_blueprint(evaluation_pages)
     app.register_blueprint(mediation_pages)
     api.register_blueprint(cases_api)
+    api.register_blueprint(evaluation_api)
     api.register_blueprint(tokens_api)

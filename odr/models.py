@@ -5,11 +5,12 @@ from .cases.models import Case, CaseAssignment, Evidence, Party
 from .core.audit import AuditEvent
 from .core.models import Counter
 from .documents.models import Document
+from .evaluation.models import ChecklistTick, EvaluationReport, ExpertNote
 from .mediation.models import RoomMessage
 from .orgs.models import DeadlineSetting, Membership, Organisation, OrganisationCategory, Region
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Case", "CaseAssignment", "Counter", "DeadlineSetting", "Document", "Evidence",
+    "ApiToken", "AuditEvent", "Case", "CaseAssignment", "ChecklistTick", "EvaluationReport", "ExpertNote", "Counter", "DeadlineSetting", "Document", "Evidence",
     "Invitation", "Membership", "Organisation", "OrganisationCategory", "Party", "Region", "RoomMessage",
     "User",
 ]

@@ -30,7 +30,8 @@ from .foundation_support import (
 )
 
 T = "case.transition."
-READ = {"case.view", "case.timeline", "case.evidence.list", "case.document.view"}
+READ = {"case.view", "case.timeline", "case.evidence.list", "case.document.view", "case.evaluation.view"}
+EVALUATE = {"case.evaluation.edit", "case.evaluation.checklist"}
 ROOM_APPLICANT = {"room.joint.read", "room.joint.write", "room.caucus.applicant"}
 ROOM_RESPONDENT = {"room.joint.read", "room.joint.write", "room.caucus.respondent"}
 ROOM_MEDIATOR = {"room.joint.read", "room.joint.write", "room.caucus.applicant", "room.caucus.respondent"}
@@ -38,15 +39,17 @@ ROOM_MEDIATOR = {"room.joint.read", "room.joint.write", "room.caucus.applicant",
 CLERK = READ | {
     "case.edit", "case.party.add", "case.evidence.upload", "case.assign_mediator", "case.set_risk",
     "case.invite", "case.audit", "case.document.issue", "room.joint.read",
-}
+} | EVALUATE
 SUPERVISOR = READ | {"case.set_risk", "case.audit", "room.joint.read"}
 ADMIN = READ | {"case.assign_mediator", "case.audit"}
 MEDIATOR = READ | ROOM_MEDIATOR | {
     "case.evidence.upload", "case.set_risk", "case.invite", "case.document.issue",
-}
-APPLICANT = READ | ROOM_APPLICANT | {"case.evidence.upload"}
-RESPONDENT = READ | ROOM_RESPONDENT | {"case.evidence.upload"}
-FILER = READ | {"case.evidence.upload"}
+} | EVALUATE | {"case.evaluation.note"}
+APPLICANT = READ | ROOM_APPLICANT | {"case.evidence.upload"} | EVALUATE
+RESPONDENT = READ | ROOM_RESPONDENT | {"case.evidence.upload", "case.evaluation.checklist"}
+FILER = READ | {"case.evidence.upload"} | EVALUATE
+# An organisation's consultant, while the case is open: evaluation and expert notes.
+CONSULTANT = READ | EVALUATE | {"case.evaluation.note"}
 NOTHING: set[str] = set()
 
 # Who the matrix asks. Everyone not named in a state's table may do nothing at all there.
@@ -69,7 +72,7 @@ EXPECTED: dict[CaseState, dict[str, set[str]]] = {
         "respondent": RESPONDENT,
         "representative": RESPONDENT,
         "grid_worker": FILER | {T + "withdraw"},
-        "consultant": READ,
+        "consultant": CONSULTANT,
         "clerk": CLERK | {T + "accept", T + "reject"},
         "supervisor": SUPERVISOR,
         "admin": ADMIN,
@@ -79,7 +82,7 @@ EXPECTED: dict[CaseState, dict[str, set[str]]] = {
         "respondent": RESPONDENT,
         "representative": RESPONDENT,
         "grid_worker": FILER | {T + "withdraw"},
-        "consultant": READ | {T + "resolve", T + "evaluate"},
+        "consultant": CONSULTANT | {T + "resolve", T + "evaluate"},
         "mediator": MEDIATOR,
         "clerk": CLERK | {T + "resolve", T + "evaluate"},
         "supervisor": SUPERVISOR,
@@ -90,7 +93,7 @@ EXPECTED: dict[CaseState, dict[str, set[str]]] = {
         "respondent": RESPONDENT | {T + "end_mediation"},
         "representative": RESPONDENT | {T + "end_mediation"},
         "grid_worker": FILER | {T + "withdraw"},
-        "consultant": READ,
+        "consultant": CONSULTANT,
         "mediator": MEDIATOR | {T + "settle", T + "fail"},
         "clerk": CLERK,
         "supervisor": SUPERVISOR,
@@ -102,7 +105,7 @@ EXPECTED: dict[CaseState, dict[str, set[str]]] = {
         "respondent": RESPONDENT,
         "representative": RESPONDENT,
         "grid_worker": FILER | {T + "withdraw"},
-        "consultant": READ,
+        "consultant": CONSULTANT,
         "mediator": MEDIATOR,
         "clerk": CLERK | {T + "choose_referral", T + "close"},
         "supervisor": SUPERVISOR,
@@ -114,7 +117,7 @@ EXPECTED: dict[CaseState, dict[str, set[str]]] = {
         "respondent": RESPONDENT,
         "representative": RESPONDENT,
         "grid_worker": FILER,
-        "consultant": READ,
+        "consultant": CONSULTANT,
         "mediator": MEDIATOR,
         "clerk": CLERK,
         "supervisor": SUPERVISOR,

@@ -32,6 +32,8 @@ class Case(db.Model):
     facts: Mapped[str] = mapped_column(Text, default="")
     claims: Mapped[str] = mapped_column(Text, default="")
     claim_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    # What the case settled for (set with the settlement; read by odr/evaluation/similar.py).
+    settled_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     language: Mapped[str] = mapped_column(String(10), default="zh_CN")
     risk_level: Mapped[RiskLevel] = mapped_column(str_enum(RiskLevel), default=RiskLevel.LOW)

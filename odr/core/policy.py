@@ -59,6 +59,19 @@ CASE_RULES: dict[str, frozenset[str]] = {
     "case.audit": frozenset({Role.CLERK.value, Role.SUPERVISOR.value, Role.ADMIN.value}),
     "case.document.view": EVERYONE_IN_CASE,
     "case.document.issue": frozenset({Role.CLERK.value, Role.MEDIATOR.value}),
+    # Evaluation (odr/evaluation, docs/evaluation.md): everyone in the case reads the report and
+    # the expert notes; the applicant's side and staff write reports; both sides tick the evidence
+    # checklist; mediators and consultants add expert notes, which both parties see (a mediator's
+    # private notes are not part of the evaluation).
+    "case.evaluation.view": EVERYONE_IN_CASE,
+    "case.evaluation.edit": frozenset(
+        {Side.APPLICANT.value, FILER, Role.CLERK.value, Role.MEDIATOR.value, Role.CONSULTANT.value}
+    ),
+    "case.evaluation.checklist": frozenset(
+        {Side.APPLICANT.value, Side.RESPONDENT.value, FILER, Role.CLERK.value, Role.MEDIATOR.value,
+         Role.CONSULTANT.value}
+    ),
+    "case.evaluation.note": frozenset({Role.MEDIATOR.value, Role.CONSULTANT.value}),
     # Mediation rooms (odr/mediation, docs/realtime.md). The joint channel: the parties and the
     # mediator talk; the organisation's clerks and supervisors may follow it (read only). A side's
     # caucus channel: that side and the mediator, nobody else. When a channel may be written (the
@@ -76,6 +89,7 @@ CASE_RULES: dict[str, frozenset[str]] = {
 # What stays allowed on a finished case: reading (the room's record included).
 READ_ACTIONS = frozenset(
     {"case.view", "case.timeline", "case.evidence.list", "case.audit", "case.document.view",
+     "case.evaluation.view",
      "room.joint.read", "room.caucus.applicant", "room.caucus.respondent"}
 )
 # Edits that only make sense before a case is submitted, for those who are not staff.

@@ -18,6 +18,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..core.enums import CaseState, Side
+from ..evaluation import paper as evaluation_paper
 from . import wording
 from .codes import grouped
 from .models import DocumentType
@@ -141,5 +142,7 @@ PAPERS: dict[DocumentType, Paper] = {
     for paper in (
         Paper(DocumentType.APPLICATION, "application.html", _application_not_ready, _no_extra),
         Paper(DocumentType.ACCEPTANCE_NOTICE, "acceptance_notice.html", _acceptance_not_ready, _no_extra),
+        Paper(DocumentType.EVALUATION_REPORT, "evaluation_report.html", evaluation_paper.not_ready,
+              evaluation_paper.build),
     )
 }

@@ -1,0 +1,166 @@
+"""Outcomes of similar closed cases: Chinese-aware retrieval (jieba + BM25) over the service's
+own finished cases, reported only as aggregates and only when there are enough of them.
+
+Privacy: nothing of another case leaves this module but counts, a median ratio and a median
+duration, and only when at least K_MIN cases match (a k-anonymity-style threshold): no names,
+references, facts or ids.
+
+The index is kept in memory per process and category: the most recent MAX_INDEXED closed cases,
+rebuilt when the (count, highest id) of those cases changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import statistics
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from ..cases.models import Case
+from ..core.enums import CaseState, Outcome
+from ..extensions import db
+
+K_MIN = 3  # never report on fewer cases than this
+MAX_INDEXED = 5000  # per category, the most recent closed cases
+TOP_N = 20  # the most similar cases that make up the report
+MIN_RELATIVE_SCORE = 0.25  # a case counts as similar when its score is at least this share of the best
+# Finished cases whose outcome says something about how such disputes end.
+OUTCOMES = (Outcome.SETTLED, Outcome.CONFIRMED, Outcome.CONFIRMATION_REFUSED, Outcome.REFERRED,
+            Outcome.NOT_PURSUED, Outcome.RESOLVED_IN_CONSULTATION)
+SETTLED = frozenset({Outcome.SETTLED, Outcome.CONFIRMED, Outcome.RESOLVED_IN_CONSULTATION})
+
+_WORD = re.compile(r"\w", re.UNICODE)
+_STOP = frozenset(["的", "了", "和", "是", "在", "我", "他", "她", "我们", "有", "就", "不", "也", "都", "the", "a", "an", "and", "of", "to", "in", "is", "was", "for", "on", "with"])
+_jieba = None
+_jieba_lock = threading.Lock()
+
+
+def _segmenter():
+    """jieba, loaded once per process on first use, without its start-up chatter."""
+    global _jieba
+    if _jieba is None:
+        with _jieba_lock:
+            if _jieba is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                jieba.initialize()
+                _jieba = jieba
+    return _jieba
+
+
+def tokens(text: str) -> list[str]:
+    words = _segmenter().cut_for_search(text or "")
+    return [w for w in (t.strip().lower() for t in words) if w and _WORD.search(w) and w not in _STOP]
+
+
+class BM25:
+    """Okapi BM25 (k1 = 1.5, b = 0.75; idf = ln((N - n + 0.5) / (n + 0.5) + 1), never negative)."""
+
+    def __init__(self, documents: list[list[str]], k1: float = 1.5, b: float = 0.75):
+        self.k1, self.b = k1, b
+        self.freqs = [Counter(d) for d in documents]
+        self.lengths = [len(d) for d in documents]
+        self.avg = (sum(self.lengths) / len(documents)) if documents else 0.0
+        df: Counter = Counter()
+        for f in self.freqs:
+            df.update(f.keys())
+        n = len(documents)
+        self.idf = {term: math.log((n - k + 0.5) / (k + 0.5) + 1) for term, k in df.items()}
+
+    def scores(self, query: list[str]) -> list[float]:
+        terms = [t for t in set(query) if t in self.idf]
+        out = []
+        for f, length in zip(self.freqs, self.lengths, strict=True):
+            score = 0.0
+            norm = self.k1 * (1 - self.b + self.b * length / self.avg) if self.avg else self.k1
+            for t in terms:
+                tf = f.get(t)
+                if tf:
+                    score += self.idf[t] * tf * (self.k1 + 1) / (tf + norm)
+            out.append(score)
+        return out
+
+
+@dataclass
+class _Index:
+    key: tuple
+    rows: list[tuple]  # (outcome, claim_amount, settled_amount, days)
+    bm25: BM25
+
+
+_indexes: dict[str, _Index] = {}
+_index_lock = threading.Lock()
+
+
+def _closed(category):
+    return (Case.state == CaseState.CLOSED, Case.outcome.in_(OUTCOMES), Case.category == category)
+
+
+def _index(category) -> _Index:
+    """The index of the category, rebuilt when its closed cases changed since it was built."""
+    recent = (select(Case.id).where(*_closed(category)).order_by(Case.id.desc()).limit(MAX_INDEXED)
+              .subquery())
+    key = tuple(db.session.execute(select(func.count(), func.max(recent.c.id))).one())
+    cached = _indexes.get(str(category))
+    if cached is not None and cached.key == key:
+        return cached
+    rows = db.session.execute(
+        select(Case.title, Case.facts, Case.claims, Case.outcome, Case.claim_amount, Case.settled_amount,
+               Case.submitted_at, Case.closed_at)
+        .where(Case.id.in_(select(recent.c.id)))
+    ).all()
+    documents, meta = [], []
+    for title, facts, claims, outcome, claimed, settled, submitted, closed in rows:
+        documents.append(tokens(f"{title}\n{facts}\n{claims}"))
+        days = (closed - submitted).days if submitted and closed else None
+        meta.append((outcome, claimed, settled, days))
+    built = _Index(key, meta, BM25(documents))
+    with _index_lock:
+        _indexes[str(category)] = built
+    return built
+
+
+def _median(values):
+    return statistics.median(values) if len(values) >= K_MIN else None
+
+
+def similar_outcomes(case) -> dict:
+    """Aggregates over the closed cases most similar to `case` in its category.
+
+    {"enough": False, "k_min": 3} when fewer than K_MIN are similar; otherwise count, settled,
+    median ratio (None when fewer than K_MIN similar cases have both amounts) and median days
+    (None likewise)."""
+    index = _index(case.category)
+    query = tokens(f"{case.title}\n{case.facts}\n{case.claims}")
+    scores = index.bm25.scores(query) if query and index.rows else []
+    best = max(scores, default=0.0)
+    ranked = sorted((s, i) for i, s in enumerate(scores) if s > 0 and s >= best * MIN_RELATIVE_SCORE)
+    chosen = [index.rows[i] for _s, i in reversed(ranked)][:TOP_N]
+    if len(chosen) < K_MIN:
+        return {"enough": False, "k_min": K_MIN, "indexed": len(index.rows)}
+    settled = [r for r in chosen if r[0] in SETTLED]
+    ratios = [Decimal(r[2]) / Decimal(r[1]) for r in settled if r[1] and r[2] is not None]
+    days = [r[3] for r in chosen if r[3] is not None]
+    ratio = _median(ratios)
+    median_days = _median(days)
+    return {
+        "enough": True,
+        "k_min": K_MIN,
+        "indexed": len(index.rows),
+        "count": len(chosen),
+        "settled": len(settled),
+        "median_ratio": str(Decimal(ratio).quantize(Decimal("0.01"))) if ratio is not None else None,
+        "ratio_basis": len(ratios),
+        "median_days": int(median_days) if median_days is not None else None,
+    }
+
+
+def clear_cache() -> None:
+    _indexes.clear()
