@@ -100,3 +100,44 @@ def _only_supersede(mapper, connection, target):
 @event.listens_for(Document, "before_delete")
 def _never_delete(mapper, connection, target):
     raise ImmutableDocument(f"document {target.id} is final and cannot be deleted")
+
+
+class ServiceMethod(StrEnum):
+    ELECTRONIC = "electronic"  # 电子送达: the party opened the paper online
+    IN_PERSON = "in_person"  # 直接送达: handed over, recorded by the clerk
+    POST = "post"  # 邮寄送达: sent by post, recorded by the clerk
+
+
+class DocumentService(db.Model):
+    """One service (送达) of an issued document on one recipient.
+
+    Electronic service is recorded by the system the first time a party (or its representative)
+    downloads the paper: once per party and document (a partial unique index). Paper service is
+    recorded by a clerk, with the date, method, recipient and a note. The proof of service
+    (送达回证) is issued from these facts.
+    """
+
+    __tablename__ = "document_services"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    recipient_name: Mapped[str] = mapped_column(String(120))
+    method: Mapped[ServiceMethod] = mapped_column(str_enum(ServiceMethod, length=16))
+    served_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Electronic service: the moment the party opened the paper and from where.
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    read_ip: Mapped[str | None] = mapped_column(String(45))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    document = relationship("Document", lazy="raise")
+
+    __table_args__ = (
+        db.Index(
+            "uq_document_services_electronic", "document_id", "party_id", unique=True,
+            sqlite_where=db.text("method = 'electronic'"),
+            postgresql_where=db.text("method = 'electronic'"),
+        ),
+    )
