@@ -8,9 +8,20 @@ number it saw. Messages are the record of the mediation: rows are never updated 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.enums import Side
@@ -78,3 +89,165 @@ class RoomMessage(db.Model):
 @event.listens_for(RoomMessage, "before_delete")
 def _append_only(mapper, connection, target):
     raise RuntimeError("room messages are the record of the mediation: append-only")
+
+
+# ---- proposals, blind bidding, the settlement agreement (docs/realtime.md, "Settling") ---------
+
+class ProposalStatus(StrEnum):
+    OFFERED = "offered"  # open: the other side may accept, reject or counter it
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    COUNTERED = "countered"  # answered by another proposal (answers_id on that one)
+
+
+class Proposal(db.Model):
+    """A structured offer from one side: money (optionally in instalments) and/or other terms."""
+
+    __tablename__ = "proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    # The side offering; None for the result of a blind bidding (both sides' figures met).
+    side: Mapped[Side | None] = mapped_column(str_enum(Side, length=16))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    # [{"amount": "1000.00", "due_date": "2026-12-31"}, ...], summing to `amount`; [] = at once.
+    instalments: Mapped[list] = mapped_column(JSON, default=list)
+    terms: Mapped[str] = mapped_column(Text, default="")
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[ProposalStatus] = mapped_column(str_enum(ProposalStatus, length=16),
+                                                   default=ProposalStatus.OFFERED)
+    answers_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"))  # a counter-proposal
+    from_bidding: Mapped[bool] = mapped_column(Boolean, default=False)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (
+        db.CheckConstraint("amount IS NULL OR amount >= 0", name="amount_not_negative"),
+    )
+
+
+class BiddingStatus(StrEnum):
+    PROPOSED = "proposed"  # one side proposed the gap; the other has not agreed yet
+    OPEN = "open"
+    SETTLED = "settled"
+    EXHAUSTED = "exhausted"  # every round ended without agreement
+
+
+class Bidding(db.Model):
+    """Double-blind bidding in one case (one per case). The figures live in `bids` only."""
+
+    __tablename__ = "biddings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    status: Mapped[BiddingStatus] = mapped_column(str_enum(BiddingStatus, length=16))
+    # Settle when the figures are this close, in per cent of the applicant's minimum.
+    gap_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=0)
+    max_rounds: Mapped[int] = mapped_column(Integer)
+    round: Mapped[int] = mapped_column(Integer, default=1)  # the current (or last) round
+    applicant_agreed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    applicant_agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    respondent_agreed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    respondent_agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    settled_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Bid(db.Model):
+    """One sealed figure: never sent to the other side or the mediator, never audited in clear."""
+
+    __tablename__ = "bids"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bidding_id: Mapped[int] = mapped_column(ForeignKey("biddings.id"))
+    round: Mapped[int] = mapped_column(Integer)
+    side: Mapped[Side] = mapped_column(str_enum(Side, length=16))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    # SHA-256 of "<salt>:<amount>", audited instead of the figure (a plain hash of a small
+    # number could be reversed by trying every amount; the salt stays here).
+    salt: Mapped[str] = mapped_column(String(32))
+    commitment: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("bidding_id", "round", "side", name="uq_bids_round_side"),)
+
+
+class AgreementStatus(StrEnum):
+    DRAFT = "draft"
+    LOCKED = "locked"  # the final text: only signatures from now on
+    SIGNED = "signed"  # everyone has signed
+
+
+class Agreement(db.Model):
+    """The settlement agreement (人民调解协议书) of a case while it is drafted and signed."""
+
+    __tablename__ = "agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    status: Mapped[AgreementStatus] = mapped_column(str_enum(AgreementStatus, length=16))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    clauses: Mapped[dict] = mapped_column(JSON)
+    text: Mapped[str] = mapped_column(Text)  # the canonical text of `clauses` (agreement.py)
+    lang: Mapped[str] = mapped_column(String(10))
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"))
+    text_sha256: Mapped[str | None] = mapped_column(String(64))  # set when locked
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AgreementVersion(db.Model):
+    """Every version of the draft's text, as written (comments refer to these)."""
+
+    __tablename__ = "agreement_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    clauses: Mapped[dict] = mapped_column(JSON)
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("agreement_id", "version", name="uq_agreement_versions"),)
+
+
+class AgreementComment(db.Model):
+    __tablename__ = "agreement_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Signature(db.Model):
+    """One person's signature of the locked text (Electronic Signature Law Arts. 13, 14)."""
+
+    __tablename__ = "agreement_signatures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(40))  # applicant, respondent, mediator, <side>_representative
+    name: Mapped[str] = mapped_column(String(200))
+    typed_signature: Mapped[str] = mapped_column(String(200))
+    drawn_signature: Mapped[str | None] = mapped_column(Text)  # a PNG data URL, or None
+    method: Mapped[str] = mapped_column(String(20))  # how they re-authenticated: "password"
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(400), default="")
+    text_sha256: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("agreement_id", "user_id", name="uq_signatures_signer"),)
