@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_pages
     from .cases.api import blp as cases_api
     from .cases.views import bp as cases_pages
+    from .consultation.views import bp as consultation_pages
     from .core.health import bp as health
     from .documents.views import bp as documents_pages
     from .evaluation.api import blp as evaluation_api
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health)
     app.register_blueprint(auth_pages)
     app.register_blueprint(cases_pages)
+    app.register_blueprint(consultation_pages)
     app.register_blueprint(documents_pages)
     app.register_blueprint(evaluation_pages)
     app.register_blueprint(mediation_pages)

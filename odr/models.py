@@ -2,6 +2,7 @@
 
 from .auth.models import ApiToken, Invitation, User
 from .cases.models import Case, CaseAssignment, Evidence, Party
+from .consultation.models import FaqEntry, Message, Question
 from .core.audit import AuditEvent
 from .core.models import Counter
 from .documents.models import Document
@@ -10,6 +11,7 @@ from .mediation.models import RoomMessage
 from .orgs.models import DeadlineSetting, Membership, Organisation, OrganisationCategory, Region
 
 __all__ = [
+    "FaqEntry", "Message", "Question",
     "ApiToken", "AuditEvent", "Case", "CaseAssignment", "ChecklistTick", "EvaluationReport", "ExpertNote", "Counter", "DeadlineSetting", "Document", "Evidence",
     "Invitation", "Membership", "Organisation", "OrganisationCategory", "Party", "Region", "RoomMessage",
     "User",

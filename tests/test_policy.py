@@ -205,6 +205,8 @@ def test_global_rules(world):
         "audit.verify": {"admin"},
         "user.manage": {"admin"},
         "outbox.view": {"admin", "clerk", "other_clerk", "court_clerk"},
+        "consult.ask": {n for n in USERS if not n.startswith("inactive")},
+        "consult.inbox": {"consultant", "supervisor"},
     }
     assert set(expected) == set(policy.GLOBAL_RULES)
     for action, names in expected.items():

@@ -101,11 +101,38 @@ GLOBAL_RULES: dict[str, frozenset[str]] = {
     "audit.verify": frozenset({Role.ADMIN.value}),
     "user.manage": frozenset({Role.ADMIN.value}),
     "outbox.view": frozenset({Role.ADMIN.value, Role.CLERK.value}),
+    # Consultation (odr/consultation): any signed-in user may ask; consultants and supervisors
+    # have an inbox (which questions they see in it is QUESTION_RULES' business).
+    "consult.ask": frozenset(r.value for r in Role),
+    "consult.inbox": frozenset({Role.CONSULTANT.value, Role.SUPERVISOR.value}),
+}
+
+# A question to a consultant is not a case: its roles are the asker, and the consultants and
+# supervisors of the organisation it was sent to (or one above it). Nobody else sees it.
+ASKER = "asker"
+QUESTION_RULES: dict[str, frozenset[str]] = {
+    "consult.view": frozenset({ASKER, Role.CONSULTANT.value, Role.SUPERVISOR.value}),
+    "consult.reply": frozenset({ASKER, Role.CONSULTANT.value, Role.SUPERVISOR.value}),
+    "consult.close": frozenset({ASKER, Role.CONSULTANT.value, Role.SUPERVISOR.value}),
+    "consult.publish": frozenset({Role.CONSULTANT.value, Role.SUPERVISOR.value}),
 }
 
 
 def _member_orgs(user, roles) -> list:
     return [m.organisation for m in user.memberships if m.role.value in roles]
+
+
+def question_roles(user, question) -> frozenset[str]:
+    """The roles this user holds for a consultation question (empty: none at all)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    roles = {ASKER} if question.asker_id == user.id else set()
+    org = question.organisation
+    for membership in user.memberships:
+        if (membership.role.value in (Role.CONSULTANT.value, Role.SUPERVISOR.value)
+                and org.path.startswith(membership.organisation.path)):
+            roles.add(membership.role.value)
+    return frozenset(roles)
 
 
 def case_roles(user, case) -> frozenset[str]:
@@ -145,6 +172,7 @@ def can(user, action: str, obj=None) -> bool:
     """May `user` do `action` (on `obj`)? Pure: no side effects, no auditing."""
     from ..cases import workflow
     from ..cases.models import Case, Evidence
+    from ..consultation.models import Question
 
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
@@ -153,6 +181,8 @@ def can(user, action: str, obj=None) -> bool:
         return allowed is not None and user.role.value in allowed
     if isinstance(obj, Evidence):
         return _can_evidence(user, action, obj)
+    if isinstance(obj, Question):
+        return bool(question_roles(user, obj) & QUESTION_RULES.get(action, frozenset()))
     if isinstance(obj, Case):
         roles = case_roles(user, obj)
         if not roles:
@@ -194,10 +224,13 @@ def authorize(user, action: str, obj=None) -> None:
     if can(user, action, obj):
         return
     from ..cases.models import Case, Evidence
+    from ..consultation.models import Question
     from .audit import record
 
     case = obj.case if isinstance(obj, Evidence) else obj if isinstance(obj, Case) else None
     hidden = case is not None and not case_roles(user, case)
+    if isinstance(obj, Question):
+        hidden = not question_roles(user, obj)  # a stranger must not learn the question exists
     actor = user if getattr(user, "is_authenticated", False) else None
     # The refusal is recorded on its own: nothing else of this request is saved.
     db.session.rollback()
