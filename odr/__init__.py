@@ -84,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     from .evaluation.api import blp as evaluation_api
     from .evaluation.views import bp as evaluation_pages
     from .extensions import api
+    from .intake.views import bp as intake_pages
     from .mediation.events import init_app as init_mediation_rooms
     from .mediation.views import bp as mediation_pages
 
@@ -93,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cases_pages)
     app.register_blueprint(consultation_pages)
     app.register_blueprint(documents_pages)
+    app.register_blueprint(intake_pages)
     app.register_blueprint(evaluation_pages)
     app.register_blueprint(mediation_pages)
     api.register_blueprint(cases_api)

@@ -7,12 +7,13 @@ from .core.audit import AuditEvent
 from .core.models import Counter
 from .documents.models import Document
 from .evaluation.models import ChecklistTick, EvaluationReport, ExpertNote
+from .intake.models import GridAssignment, IntakeRecord
 from .mediation.models import RoomMessage
 from .orgs.models import DeadlineSetting, Membership, Organisation, OrganisationCategory, Region
 
 __all__ = [
     "FaqEntry", "Message", "Question",
-    "ApiToken", "AuditEvent", "Case", "CaseAssignment", "ChecklistTick", "EvaluationReport", "ExpertNote", "Counter", "DeadlineSetting", "Document", "Evidence",
+    "ApiToken", "AuditEvent", "Case", "CaseAssignment", "ChecklistTick", "EvaluationReport", "ExpertNote", "Counter", "DeadlineSetting", "Document", "Evidence", "GridAssignment", "IntakeRecord",
     "Invitation", "Membership", "Organisation", "OrganisationCategory", "Party", "Region", "RoomMessage",
     "User",
 ]

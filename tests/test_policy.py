@@ -73,7 +73,7 @@ EXPECTED: dict[CaseState, dict[str, set[str]]] = {
         "representative": RESPONDENT,
         "grid_worker": FILER | {T + "withdraw"},
         "consultant": CONSULTANT,
-        "clerk": CLERK | {T + "accept", T + "reject"},
+        "clerk": CLERK | {T + "accept", T + "reject", "case.reroute"},
         "supervisor": SUPERVISOR,
         "admin": ADMIN,
     },
@@ -205,6 +205,7 @@ def test_global_rules(world):
         "audit.verify": {"admin"},
         "user.manage": {"admin"},
         "outbox.view": {"admin", "clerk", "other_clerk", "court_clerk"},
+        "intake.posters": {"admin", "clerk", "other_clerk", "court_clerk", "supervisor", "grid_worker"},
         "consult.ask": {n for n in USERS if not n.startswith("inactive")},
         "consult.inbox": {"consultant", "supervisor"},
     }

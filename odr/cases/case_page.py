@@ -68,7 +68,7 @@ def steps_for(case, user, step_form=None) -> list[Step]:
     return steps
 
 
-def case_page_context(case, user, *, step_form=None, evidence_form=None) -> dict:
+def case_page_context(case, user, *, step_form=None, evidence_form=None, **intake_forms) -> dict:
     from .timeline import case_timeline
 
     roles = case_roles(user, case)
@@ -88,7 +88,17 @@ def case_page_context(case, user, *, step_form=None, evidence_form=None) -> dict
         "steps": steps_for(case, user, step_form),
         "timeline": case_timeline(case, user),
         "documents_url": _documents_url(case, user),
+        **_intake_forms(case, user, intake_forms),
     }
+
+
+def _intake_forms(case, user, forms: dict) -> dict:
+    """Re-route and risk forms (odr/intake), when that blueprint is registered."""
+    if "intake.reroute" not in current_app.view_functions:
+        return {"reroute_form": None, "risk_form": None}
+    from ..intake.views import case_page_forms
+
+    return case_page_forms(case, user, **forms)
 
 
 def _documents_url(case, user) -> str | None:

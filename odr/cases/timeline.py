@@ -30,7 +30,9 @@ from ..core.policy import FILER, can, case_roles
 from ..extensions import db
 from . import workflow
 
-PARTY_CASE_ROLES = frozenset({Side.APPLICANT.value, Side.RESPONDENT.value, Role.REPRESENTATIVE.value, FILER})
+# Not case staff: the parties, whoever filed, and a grid worker following their grid's cases.
+PARTY_CASE_ROLES = frozenset({Side.APPLICANT.value, Side.RESPONDENT.value, Role.REPRESENTATIVE.value, FILER,
+                              Role.GRID_WORKER.value})
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,12 @@ DESCRIBERS: dict[str, Callable[..., Described]] = {
     "invitation.created": _invitation_created,
     "invitation.redeemed": _simple(_l("%(actor)s accepted the invitation and joined the case")),
     "access.denied": _access_denied,
+    # Intake (odr/intake): the filing, re-routing, risk alerts; "told" is the notice itself.
+    "intake.started": _simple(_l("%(actor)s started the application")),
+    "party.updated": _simple(_l("%(actor)s changed the details of a party")),
+    "case.rerouted": _simple(_l("%(actor)s sent the case to another organisation")),
+    "case.risk_alert": _staff_only(_l("The supervisors were alerted to the risk")),
+    "intake.told": _hidden,
 }
 
 

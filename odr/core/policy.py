@@ -36,6 +36,7 @@ EVERYONE_IN_CASE = frozenset(
         Role.CONSULTANT.value,
         Role.ADMIN.value,
         RECEIVING_CLERK,
+        Role.GRID_WORKER.value,  # follows the cases of their grid (read only; odr/intake)
     }
 )
 STAFF_IN_CASE = frozenset(
@@ -55,6 +56,8 @@ CASE_RULES: dict[str, frozenset[str]] = {
     "case.evidence.list": EVERYONE_IN_CASE,
     "case.assign_mediator": frozenset({Role.CLERK.value, Role.ADMIN.value}),
     "case.set_risk": frozenset({Role.CLERK.value, Role.MEDIATOR.value, Role.SUPERVISOR.value}),
+    # Send a case to another organisation, with a reason (odr/intake): only before mediation.
+    "case.reroute": frozenset({Role.CLERK.value}),
     "case.invite": frozenset({Role.CLERK.value, Role.MEDIATOR.value}),
     "case.audit": frozenset({Role.CLERK.value, Role.SUPERVISOR.value, Role.ADMIN.value}),
     "case.document.view": EVERYONE_IN_CASE,
@@ -94,6 +97,8 @@ READ_ACTIONS = frozenset(
 )
 # Edits that only make sense before a case is submitted, for those who are not staff.
 DRAFT_ONLY_FOR_PARTIES = {"case.edit", "case.party.add"}
+# Actions that only exist in some states.
+ONLY_IN_STATES = {"case.reroute": frozenset({CaseState.SUBMITTED, CaseState.ACCEPTED})}
 
 # Actions that are not about one case.
 GLOBAL_RULES: dict[str, frozenset[str]] = {
@@ -101,6 +106,10 @@ GLOBAL_RULES: dict[str, frozenset[str]] = {
     "audit.verify": frozenset({Role.ADMIN.value}),
     "user.manage": frozenset({Role.ADMIN.value}),
     "outbox.view": frozenset({Role.ADMIN.value, Role.CLERK.value}),
+    # The printable QR posters of grids and organisations (odr/intake).
+    "intake.posters": frozenset(
+        {Role.ADMIN.value, Role.CLERK.value, Role.SUPERVISOR.value, Role.GRID_WORKER.value}
+    ),
     # Consultation (odr/consultation): any signed-in user may ask; consultants and supervisors
     # have an inbox (which questions they see in it is QUESTION_RULES' business).
     "consult.ask": frozenset(r.value for r in Role),
@@ -135,6 +144,21 @@ def question_roles(user, question) -> frozenset[str]:
     return frozenset(roles)
 
 
+def grid_paths(user) -> list[str]:
+    """The region paths a grid worker serves (GridAssignment); empty for everyone else."""
+    if user.role != Role.GRID_WORKER:
+        return []
+    from ..intake.models import GridAssignment
+    from ..orgs.models import Region
+
+    return list(
+        db.session.execute(
+            select(Region.path).join(GridAssignment, GridAssignment.region_id == Region.id)
+            .where(GridAssignment.user_id == user.id)
+        ).scalars()
+    )
+
+
 def case_roles(user, case) -> frozenset[str]:
     """The roles this user holds in this case (empty: the user has nothing to do with it)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -165,6 +189,9 @@ def case_roles(user, case) -> frozenset[str]:
                 and target.path.startswith(member_org.path)
             ):
                 roles.add(RECEIVING_CLERK)
+        region = case.region
+        if region is not None and any(region.path.startswith(p) for p in grid_paths(user)):
+            roles.add(Role.GRID_WORKER.value)
     return frozenset(roles)
 
 
@@ -192,6 +219,8 @@ def can(user, action: str, obj=None) -> bool:
                 return False
             if obj.is_final and action not in READ_ACTIONS:
                 return False  # a finished case is read-only for everyone
+            if action in ONLY_IN_STATES and obj.state not in ONLY_IN_STATES[action]:
+                return False
             if action in DRAFT_ONLY_FOR_PARTIES and obj.state != CaseState.DRAFT:
                 return bool(roles & STAFF_IN_CASE)
             return True
@@ -281,4 +310,10 @@ def visible_cases_clause(user):
             or_(*[Organisation.path.startswith(path) for path in clerk_paths])
         )
         clauses.append(and_(Case.state != CaseState.DRAFT, Case.target_organisation_id.in_(subtree)))
+    paths = grid_paths(user)
+    if paths:
+        from ..orgs.models import Region
+
+        regions = select(Region.id).where(or_(*[Region.path.startswith(path) for path in paths]))
+        clauses.append(and_(Case.state != CaseState.DRAFT, Case.region_id.in_(regions)))
     return or_(*clauses) if len(clauses) > 1 else clauses[0]
