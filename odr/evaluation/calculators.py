@@ -27,6 +27,12 @@ SOURCES = {
 }
 
 
+def cite(key: str, lang: str) -> str:
+    """A source's citation in one language (SOURCES holds "中文 / English")."""
+    zh, _sep, en = SOURCES[key].partition(" / ")
+    return zh if lang.startswith("zh") else (en or zh)
+
+
 def money(value) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 

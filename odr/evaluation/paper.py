@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
+from .calculators import cite
 from .checklists import checklist
 from .operations import latest_report
 
@@ -50,11 +51,6 @@ def _money(value, currency: str, lang: str) -> str:
     return money(Decimal(value), currency, lang)
 
 
-def _source(text: str, lang: str) -> str:
-    zh, _sep, en = text.partition(" / ")
-    return zh if lang == "zh_CN" else (en or zh)
-
-
 def not_ready(case):
     if latest_report(case) is None:
         return _l("There is no evaluation report yet.")
@@ -63,8 +59,6 @@ def not_ready(case):
 
 def build(case, lang: str) -> dict:
     """What the paper shows of the latest report: every number as printed text."""
-    from .calculators import SOURCES
-
     report = latest_report(case)
     words = WORDS[lang]
     r = report.results
@@ -73,7 +67,7 @@ def build(case, lang: str) -> dict:
         return _money(value, case.currency, lang)
 
     def lines(result):
-        return [{"label": words[i["key"]], "formula": i["formula"], "source": _source(SOURCES[i["source"]], lang),
+        return [{"label": words[i["key"]], "formula": i["formula"], "source": cite(i["source"], lang),
                  "amount": m(i["amount"])} for i in result["items"]]
 
     out: dict = {"version": report.version, "calculations": [], "limitation": None}
@@ -87,7 +81,7 @@ def build(case, lang: str) -> dict:
         if "additional" in w:
             a = w["additional"]
             block["range"] = {"label": words["additional_compensation"], "low": m(a["low"]), "high": m(a["high"]),
-                              "source": _source(SOURCES[a["source"]], lang),
+                              "source": cite(a["source"], lang),
                               "total_low": m(w["total_with_additional"]["low"]),
                               "total_high": m(w["total_with_additional"]["high"])}
         out["calculations"].append(block)
@@ -100,7 +94,7 @@ def build(case, lang: str) -> dict:
             "kind": "traffic", "lines": lines(t), "total": m(t["total"]), "losses": m(t["losses"]), "range": None,
             "insurance": [{"label": words[g["group"]], "limit": m(g["limit"]), "paid": m(g["paid"])} for g in t["insurance"]],
             "insurance_paid": m(t["insurance_paid"]), "by_fault": m(t["by_fault"]), "by_fault_formula": t["by_fault_formula"],
-            "source": _source(SOURCES["rtsl76"], lang),
+            "source": cite("rtsl76", lang),
         })
     present = {c["key"]: c["present"] for c in r.get("checklist", [])}
     out["checklist"] = [{"text": item.text(lang)[0], "present": bool(present.get(item.key))}

@@ -17,7 +17,7 @@ from ..core.i18n import is_chinese
 from ..core.policy import authorize, can
 from ..extensions import db
 from . import operations
-from .calculators import SOURCES
+from .calculators import SOURCES, cite
 from .forms import EvaluationForm, FlaskForm, NoteForm, options
 from .labels import calculator_labels
 
@@ -101,8 +101,9 @@ def _page(case, *, form=None, note_form=None, status=200):
         notes=operations.notes(case),
         note_form=(note_form or NoteForm()) if can_note else None,
         labels=calculator_labels(),
-        sources=SOURCES,
+        sources={key: cite(key, lang) for key in SOURCES},
     ), status
+
 
 
 @bp.route("/cases/<int:case_id>/evaluation")
