@@ -269,6 +269,8 @@ def test_reroute(world, login):
                                                          headers={"Accept-Language": "en"}).get_data(as_text=True)
     no_reason = client.post(f"/cases/{case.id}/reroute", data={"organisation_id": world.other_committee.id})
     assert no_reason.status_code == 422
+    nothing = client.post(f"/cases/{case.id}/reroute", data={"reason": "r"}, headers={"Accept-Language": "en"})
+    assert nothing.status_code == 422 and "Choose an organisation that mediates." in nothing.get_data(as_text=True)
     court = client.post(f"/cases/{case.id}/reroute", data={"organisation_id": world.court.id, "reason": "r"},
                         headers={"Accept-Language": "en"})
     assert court.status_code == 422 and "Choose an organisation that mediates." in court.get_data(as_text=True)

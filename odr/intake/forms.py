@@ -150,7 +150,8 @@ class SubmitForm(FlaskForm):
 
 
 class RerouteForm(FlaskForm):
-    organisation_id = SelectField(_l("Send to"), coerce=int, validate_choice=False, default=0)
+    organisation_id = SelectField(_l("Send to"), coerce=int, validate_choice=False, default=0,
+                                  validators=[DataRequired(message=_l("Choose an organisation that mediates."))])
     reason = TextAreaField(_l("Reason"), filters=[_strip],
                            validators=[DataRequired(message=_l("Please give a reason.")), _max(MAX_REASON)])
 
