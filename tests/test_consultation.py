@@ -347,3 +347,9 @@ def test_question_rules_matrix(people):
         assert allowed == expected.get(name, set()), name
     people.applicant.active = False
     assert not can(people.applicant, "consult.view", with_question)
+
+
+def test_consultation_is_linked_from_the_sign_in_page_and_the_menu(people, login, client):
+    assert 'href="/consult"' in client.get("/login", headers=EN).get_data(as_text=True)
+    html = login(people.applicant).get("/consult", headers=ZH).get_data(as_text=True)
+    assert 'href="/consult" aria-current="page"' in html and "在线咨询" in html
