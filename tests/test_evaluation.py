@@ -222,3 +222,9 @@ def test_report_pdf_is_issued_once_per_version_and_has_the_totals(world, case, l
     assert "Labour Contract Law Art. 47" in text
     again = client.post(f"/cases/{case.id}/evaluation/pdf")
     assert again.location == response.location  # the same paper for the same version
+    world.applicant.locale = "zh_CN"
+    db.session.commit()
+    chinese = client.post(f"/cases/{case.id}/evaluation/pdf")
+    assert chinese.location != response.location  # a paper of its own in Chinese
+    text = " ".join(page.extract_text() for page in PdfReader(BytesIO(client.get(chinese.location).data)).pages)
+    assert "72,000.00" in text and "34,900.00" in text
