@@ -132,6 +132,8 @@ def _evidence(case, name, private=None):
 def test_checklist_ticks_link_files_and_show_the_gaps(world, case, login):
     slip = _evidence(case, "payslips.pdf")
     secret = _evidence(case, "caucus.pdf", private=Side.APPLICANT)
+    world.respondent.locale = "en"
+    db.session.commit()
     client = login(world.respondent)
     page = client.get(f"/cases/{case.id}/evaluation").get_data(as_text=True)
     assert "6 items missing." in page and "payslips.pdf" in page and "caucus.pdf" not in page

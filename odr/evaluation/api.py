@@ -4,27 +4,15 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from ..cases.models import Case
 from ..core.api import ApiBlueprint
-from ..core.errors import NotFound
 from ..core.i18n import is_chinese
-from ..core.policy import authorize
 from ..extensions import db
 from . import operations
+from .access import case_for
 from .calculators import SOURCES
 from .schemas import EvaluationInSchema, EvaluationSchema
 
 blp = ApiBlueprint("evaluation_api", __name__, description="Evaluation: checklist, limitation, calculators, report")
-
-
-def _case(case_id: int, action: str) -> Case:
-    case = db.session.get(Case, case_id)
-    if case is None:
-        raise NotFound()
-    authorize(current_user, "case.evaluation.view", case)
-    if action != "case.evaluation.view":
-        authorize(current_user, action, case)
-    return case
 
 
 def _body(case) -> dict:
@@ -42,7 +30,7 @@ def _body(case) -> dict:
 @blp.errors(401, 404)
 def get_evaluation(case_id):
     """The latest evaluation report, the evidence checklist and the expert notes."""
-    return _body(_case(case_id, "case.evaluation.view"))
+    return _body(case_for(case_id, "case.evaluation.view"))
 
 
 @blp.route("/cases/<id:case_id>/evaluation", methods=["POST"])
@@ -51,7 +39,7 @@ def get_evaluation(case_id):
 @blp.errors(401, 403, 404)
 def post_evaluation(data, case_id):
     """Write the next version of the report from the parts given (at least one)."""
-    case = _case(case_id, "case.evaluation.edit")
+    case = case_for(case_id, "case.evaluation.edit")
     operations.evaluate(case, current_user, data)
     db.session.commit()
     return _body(case)

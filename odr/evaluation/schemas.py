@@ -3,8 +3,6 @@ refused, amounts as decimal strings)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from marshmallow import ValidationError, fields, validates_schema
 
 from ..core.schemas import N_, Amount, Day, OneOf, Range, Schema
@@ -60,8 +58,8 @@ class TrafficInSchema(Schema):
     nutrition = Amount()
     property_damage = Amount()
     other_at_fault = fields.Boolean(load_default=True)
-    fault_percent = fields.Decimal(places=2, as_string=True, validate=Range(0, 100),
-                                  load_default=Decimal("100"))
+    fault_percent = fields.Integer(validate=Range(0, 100), load_default=100,
+                                   metadata={"description": "The other side's share of fault, in percent."})
 
 
 class EvaluationInSchema(Schema):

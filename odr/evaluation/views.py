@@ -11,12 +11,12 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, SelectField
 
-from ..cases.models import Case
-from ..core.errors import NotFound, OperationError
+from ..core.errors import OperationError
 from ..core.i18n import is_chinese
-from ..core.policy import authorize, can
+from ..core.policy import can
 from ..extensions import db
 from . import operations
+from .access import case_for
 from .calculators import SOURCES, cite
 from .forms import EvaluationForm, FlaskForm, NoteForm, options
 from .labels import calculator_labels
@@ -34,16 +34,6 @@ def evaluation_url(case) -> str | None:
     if not can(current_user, "case.evaluation.view", case):
         return None
     return url_for("evaluation.show", case_id=case.id)
-
-
-def _case(case_id: int, action: str) -> Case:
-    case = db.session.get(Case, case_id)
-    if case is None:
-        raise NotFound()
-    authorize(current_user, "case.evaluation.view", case)
-    if action != "case.evaluation.view":
-        authorize(current_user, action, case)
-    return case
 
 
 def _evidence_choices(case) -> list:
@@ -109,13 +99,13 @@ def _page(case, *, form=None, note_form=None, status=200):
 @bp.route("/cases/<int:case_id>/evaluation")
 @login_required
 def show(case_id: int):
-    return _page(_case(case_id, "case.evaluation.view"))
+    return _page(case_for(case_id, "case.evaluation.view"))
 
 
 @bp.route("/cases/<int:case_id>/evaluation", methods=["POST"])
 @login_required
 def evaluate(case_id: int):
-    case = _case(case_id, "case.evaluation.edit")
+    case = case_for(case_id, "case.evaluation.edit")
     form = EvaluationForm()
     if not form.validate_on_submit():
         return _page(case, form=form, status=422)
@@ -134,7 +124,7 @@ def evaluate(case_id: int):
 @bp.route("/cases/<int:case_id>/evaluation/checklist", methods=["POST"])
 @login_required
 def checklist(case_id: int):
-    case = _case(case_id, "case.evaluation.checklist")
+    case = case_for(case_id, "case.evaluation.checklist")
     form, items = checklist_form(case)
     if not form.validate_on_submit():
         flash(_("The checklist could not be saved. Choose a file of this case."), "error")
@@ -158,7 +148,7 @@ def checklist(case_id: int):
 @bp.route("/cases/<int:case_id>/evaluation/notes", methods=["POST"])
 @login_required
 def add_note(case_id: int):
-    case = _case(case_id, "case.evaluation.note")
+    case = case_for(case_id, "case.evaluation.note")
     form = NoteForm()
     if form.validate_on_submit():
         try:
@@ -176,7 +166,7 @@ def add_note(case_id: int):
 @login_required
 def pdf(case_id: int):
     """The latest report as a paper (issued once per version and language), then its download."""
-    case = _case(case_id, "case.evaluation.view")
+    case = case_for(case_id, "case.evaluation.view")
     try:
         document = operations.report_document(case, current_user, _lang())
     except OperationError as refused:
