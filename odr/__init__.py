@@ -85,8 +85,10 @@ def _register_blueprints(app: Flask) -> None:
     from .evaluation.views import bp as evaluation_pages
     from .extensions import api
     from .intake.views import bp as intake_pages
+    from .invitations.views import bp as invitation_pages
     from .mediation.events import init_app as init_mediation_rooms
     from .mediation.views import bp as mediation_pages
+    from .notifications.views import bp as notification_pages
 
     init_mediation_rooms(app)  # the /mediation Socket.IO namespace
     app.register_blueprint(health)
@@ -97,6 +99,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(intake_pages)
     app.register_blueprint(evaluation_pages)
     app.register_blueprint(mediation_pages)
+    app.register_blueprint(invitation_pages)  # also registers the invitation step hooks
+    app.register_blueprint(notification_pages)
     api.register_blueprint(cases_api)
     api.register_blueprint(evaluation_api)
     api.register_blueprint(tokens_api)

@@ -74,3 +74,21 @@ def seed_demo_command(cases, force):
     click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
     for role, login in demo_logins():
         click.echo(f"  {role:<16} {login}")
+
+
+@odr_cli.command("run-due-jobs")
+def run_due_jobs_command():
+    """Send consent reminders and move cases past their consent deadline (run from cron)."""
+    from .notifications.jobs import run_due_jobs
+
+    result = run_due_jobs()
+    click.echo(f"Reminders sent: {result['reminded']}; consent deadlines passed: {result['expired']}.")
+
+
+@odr_cli.command("deliver-outbox")
+def deliver_outbox_command():
+    """Send queued e-mail and SMS (with OUTBOX_DELIVERY=deferred, run this from cron or a worker)."""
+    from .notifications.operations import deliver_pending
+
+    counts = deliver_pending()
+    click.echo(f"Sent: {counts['sent']}; failed: {counts['failed']}; queued again: {counts['queued']}.")

@@ -9,11 +9,12 @@ from .documents.models import Document
 from .evaluation.models import ChecklistTick, EvaluationReport, ExpertNote
 from .intake.models import GridAssignment, IntakeRecord
 from .mediation.models import RoomMessage
+from .notifications.models import Notification, OutboxMessage
 from .orgs.models import DeadlineSetting, Membership, Organisation, OrganisationCategory, Region
 
 __all__ = [
     "FaqEntry", "Message", "Question",
     "ApiToken", "AuditEvent", "Case", "CaseAssignment", "ChecklistTick", "EvaluationReport", "ExpertNote", "Counter", "DeadlineSetting", "Document", "Evidence", "GridAssignment", "IntakeRecord",
-    "Invitation", "Membership", "Organisation", "OrganisationCategory", "Party", "Region", "RoomMessage",
+    "Invitation", "Membership", "Notification", "OutboxMessage", "Organisation", "OrganisationCategory", "Party", "Region", "RoomMessage",
     "User",
 ]

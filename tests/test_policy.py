@@ -46,7 +46,8 @@ MEDIATOR = READ | ROOM_MEDIATOR | {
     "case.evidence.upload", "case.set_risk", "case.invite", "case.document.issue",
 } | EVALUATE | {"case.evaluation.note"}
 APPLICANT = READ | ROOM_APPLICANT | {"case.evidence.upload"} | EVALUATE
-RESPONDENT = READ | ROOM_RESPONDENT | {"case.evidence.upload", "case.evaluation.checklist"}
+RESPONDENT = READ | ROOM_RESPONDENT | {"case.evidence.upload", "case.evaluation.checklist",
+                                      "case.respond", "case.statement"}
 FILER = READ | {"case.evidence.upload"} | EVALUATE
 # An organisation's consultant, while the case is open: evaluation and expert notes.
 CONSULTANT = READ | EVALUATE | {"case.evaluation.note"}

@@ -115,6 +115,9 @@ class Party(db.Model):
     representative_name: Mapped[str | None] = mapped_column(String(120))
     representative_phone: Mapped[str | None] = mapped_column(String(32))
     representative_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The party's own account of the dispute (a respondent's side, given through the invitation).
+    statement: Mapped[str | None] = mapped_column(Text)
+    statement_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="parties")

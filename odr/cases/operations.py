@@ -181,6 +181,23 @@ def deadline_days(case: Case, state: CaseState) -> int | None:
     return workflow.DEFAULT_DEADLINE_DAYS[state]
 
 
+# What other domains do when a step is taken (invite the respondent, tell the applicant):
+# action -> functions(case, actor, reason). Registered with @after_step by those domains
+# (odr/invitations/operations.py); they run inside transition(), in the same transaction, after
+# the step is applied and audited, so a failing hook rolls the step back with it.
+STEP_HOOKS: dict[str, list] = {}
+
+
+def after_step(*actions: str):
+    def register(function):
+        for action in actions:
+            if function not in STEP_HOOKS.setdefault(action, []):
+                STEP_HOOKS[action].append(function)
+        return function
+
+    return register
+
+
 def transition(case: Case, action: str, actor, *, reason: str | None = None, expected_version=None, **data) -> Case:
     """Move a case along the workflow. The only code that assigns case.state.
 
@@ -242,6 +259,8 @@ def transition(case: Case, action: str, actor, *, reason: str | None = None, exp
         deadline=case.state_deadline,
         **{k: data[k] for k in rule.takes if data.get(k) is not None},
     )
+    for hook in STEP_HOOKS.get(action, ()):
+        hook(case, actor, reason=reason or None)
     return case
 
 

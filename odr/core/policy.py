@@ -59,6 +59,9 @@ CASE_RULES: dict[str, frozenset[str]] = {
     # Send a case to another organisation, with a reason (odr/intake): only before mediation.
     "case.reroute": frozenset({Role.CLERK.value}),
     "case.invite": frozenset({Role.CLERK.value, Role.MEDIATOR.value}),
+    # The respondent's answer page and their own account of the dispute (odr/invitations).
+    "case.respond": frozenset({Side.RESPONDENT.value}),
+    "case.statement": frozenset({Side.RESPONDENT.value}),
     "case.audit": frozenset({Role.CLERK.value, Role.SUPERVISOR.value, Role.ADMIN.value}),
     "case.document.view": EVERYONE_IN_CASE,
     "case.document.issue": frozenset({Role.CLERK.value, Role.MEDIATOR.value}),
