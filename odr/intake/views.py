@@ -9,14 +9,13 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..cases import operations as case_ops
 from ..cases.case_page import region_choices
-from ..cases.models import Case
 from ..cases.views import _case_for, _load_case, _render_case
 from ..core.enums import CaseState, Category, PartyKind, RiskLevel, Role
 from ..core.errors import NotFound, ValidationFailed
@@ -411,44 +410,35 @@ def _poster_pdf(title_name: str, title_name_en: str, link: str) -> bytes:
 @lru_cache(maxsize=64)
 def _cached_poster(items: tuple) -> bytes:
     """Posters are not case documents: rendered on demand, kept by content in memory."""
+    # One bilingual template (Chinese first, English under it): templates/documents/papers/zh_CN/.
     return render_pdf("poster.html", dict(items), lang="zh_CN")
 
 
-def _send_pdf(pdf: bytes, filename: str):
-    from flask import Response
-
-    etag = hashlib.sha256(pdf).hexdigest()[:32]
+def _poster(kind: str, item_id: int):
+    """The poster of one organisation ("org") or grid ("grid") this user may print, else 404."""
+    authorize(current_user, "intake.posters")
+    orgs, grids = poster_scope(current_user)
+    item = next((x for x in (orgs if kind == "org" else grids) if x.id == item_id), None)
+    if item is None:
+        raise NotFound()
+    link = _poster_link(**{kind: item})
+    pdf = _poster_pdf(item.name, item.name_en or item.name, link)
     response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    response.set_etag(etag)
+    response.headers["Content-Disposition"] = f'inline; filename="qr-{kind}-{item.id}.pdf"'
+    response.set_etag(hashlib.sha256(pdf).hexdigest()[:32])
     return response.make_conditional(request)
 
 
 @bp.get("/qr/grid/<int:region_id>.pdf")
 @login_required
 def grid_poster(region_id: int):
-    authorize(current_user, "intake.posters")
-    _orgs, grids = poster_scope(current_user)
-    grid = next((g for g in grids if g.id == region_id), None)
-    if grid is None:
-        raise NotFound()
-    return _send_pdf(_poster_pdf(grid.name, grid.name_en or grid.name, _poster_link(grid=grid)),
-                     f"qr-grid-{grid.id}.pdf")
+    return _poster("grid", region_id)
 
 
 @bp.get("/qr/org/<int:org_id>.pdf")
 @login_required
 def org_poster(org_id: int):
-    authorize(current_user, "intake.posters")
-    orgs, _grids = poster_scope(current_user)
-    org = next((o for o in orgs if o.id == org_id), None)
-    if org is None:
-        raise NotFound()
-    return _send_pdf(_poster_pdf(org.name, org.name_en or org.name, _poster_link(org=org)),
-                     f"qr-org-{org.id}.pdf")
-
-
-__all__ = ["bp", "case_page_forms", "Case"]
+    return _poster("org", org_id)
 
 
 @bp.app_template_global("may_print_posters")
