@@ -230,3 +230,18 @@ def test_report_pdf_is_issued_once_per_version_and_has_the_totals(world, case, l
     assert chinese.location != response.location  # a paper of its own in Chinese
     text = " ".join(page.extract_text() for page in PdfReader(BytesIO(client.get(chinese.location).data)).pages)
     assert "72,000.00" in text and "34,900.00" in text
+
+
+def test_respondent_sees_nothing_before_being_a_party(world, login):
+    case = build_case(world, CaseState.EVALUATION, link_respondent=False)
+    db.session.commit()
+    login(world.applicant).post(f"/cases/{case.id}/evaluation", data=WAGES_FORM)
+    before = denied()
+    client = login(world.respondent)
+    assert client.get(f"/cases/{case.id}/evaluation").status_code == 404
+    assert client.get(f"/api/v1/cases/{case.id}/evaluation").status_code == 404
+    assert denied() == before + 2
+    # Linked (as the invitation does), the respondent reads the report.
+    case.parties_on(Side.RESPONDENT)[0].user_id = world.respondent.id
+    db.session.commit()
+    assert "72,000.00" in client.get(f"/cases/{case.id}/evaluation").get_data(as_text=True)
