@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from .cases.views import bp as cases_pages
     from .consultation.views import bp as consultation_pages
     from .core.health import bp as health
+    from .documents.desk import bp as desk_pages
     from .documents.views import bp as documents_pages
     from .evaluation.api import blp as evaluation_api
     from .evaluation.views import bp as evaluation_pages
@@ -96,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cases_pages)
     app.register_blueprint(consultation_pages)
     app.register_blueprint(documents_pages)
+    app.register_blueprint(desk_pages)
     app.register_blueprint(intake_pages)
     app.register_blueprint(evaluation_pages)
     app.register_blueprint(mediation_pages)

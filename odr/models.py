@@ -5,7 +5,7 @@ from .cases.models import Case, CaseAssignment, Evidence, Party
 from .consultation.models import FaqEntry, Message, Question
 from .core.audit import AuditEvent
 from .core.models import Counter
-from .documents.models import Document
+from .documents.models import Document, DocumentService
 from .evaluation.models import ChecklistTick, EvaluationReport, ExpertNote
 from .intake.models import GridAssignment, IntakeRecord
 from .mediation.models import RoomMessage
@@ -16,5 +16,5 @@ __all__ = [
     "FaqEntry", "Message", "Question",
     "ApiToken", "AuditEvent", "Case", "CaseAssignment", "ChecklistTick", "EvaluationReport", "ExpertNote", "Counter", "DeadlineSetting", "Document", "Evidence", "GridAssignment", "IntakeRecord",
     "Invitation", "Membership", "Notification", "OutboxMessage", "Organisation", "OrganisationCategory", "Party", "Region", "RoomMessage",
-    "User",
+    "DocumentService", "User",
 ]

@@ -51,6 +51,8 @@ def app(tmp_path_factory):
                 "postgresql://", "postgresql+psycopg://"
             ),
             "STORAGE_DIR": str(storage),
+            # Empty: papers are left unsigned unless a test makes certificates (test_documents_signing).
+            "SIGNING_CERT_DIR": str(tmp_path_factory.mktemp("certs")),
             "SECRET_KEY": "test-secret",
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,

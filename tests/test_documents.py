@@ -146,15 +146,16 @@ def test_an_issued_document_cannot_be_changed_or_deleted(world, case):
     assert db.session.get(Document, second.id).superseded_by_id == third.id
 
 
-def test_papers_wait_for_the_case_to_be_ready(world):
+def test_papers_wait_for_the_case_to_be_ready(world, monkeypatch):
     submitted = make_case(world, CaseState.SUBMITTED)
     db.session.commit()
     with pytest.raises(Exception, match="not been accepted"):
         operations.issue_document(submitted, NOTICE, world.clerk, "zh_CN")
     db.session.rollback()
     assert operations.issue_document(submitted, DocumentType.APPLICATION, world.clerk, "en").version == 1
+    monkeypatch.delitem(operations.PAPERS, DocumentType.PROOF_OF_SERVICE)  # a type without a paper
     with pytest.raises(Exception, match="cannot be issued yet"):
-        operations.issue_document(submitted, DocumentType.SETTLEMENT_AGREEMENT, world.clerk, "zh_CN")
+        operations.issue_document(submitted, DocumentType.PROOF_OF_SERVICE, world.clerk, "zh_CN")
 
 
 # ---- the case's documents page and downloads -------------------------------------------------
@@ -359,7 +360,7 @@ def test_with_a_broker_the_task_is_sent_and_the_worker_issues(world, case, app, 
     monkeypatch.setitem(app.config, "CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
     monkeypatch.setattr(celery, "current_app", FakeCelery())
     assert tasks.issue(case, NOTICE, world.clerk, "en") is None
-    assert sent == [(tasks.TASK_NAME, [case.id, "acceptance_notice", world.clerk.id, "en"])]
+    assert sent == [(tasks.TASK_NAME, [case.id, "acceptance_notice", world.clerk.id, "en", {}])]
     assert db.session.execute(select(Document)).first() is None
 
     case_id, clerk_id = case.id, world.clerk.id

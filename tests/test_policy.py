@@ -206,6 +206,7 @@ def test_global_rules(world):
         "audit.verify": {"admin"},
         "user.manage": {"admin"},
         "outbox.view": {"admin", "clerk", "other_clerk", "court_clerk"},
+        "desk.use": {"clerk", "other_clerk", "court_clerk"},
         "intake.posters": {"admin", "clerk", "other_clerk", "court_clerk", "supervisor", "grid_worker"},
         "consult.ask": {n for n in USERS if not n.startswith("inactive")},
         "consult.inbox": {"consultant", "supervisor"},

@@ -109,6 +109,9 @@ GLOBAL_RULES: dict[str, frozenset[str]] = {
     "audit.verify": frozenset({Role.ADMIN.value}),
     "user.manage": frozenset({Role.ADMIN.value}),
     "outbox.view": frozenset({Role.ADMIN.value, Role.CLERK.value}),
+    # The clerk desk (odr/documents/desk.py): search, ZIP export, paper service; cases filtered by
+    # visible_cases_clause and each case authorised again.
+    "desk.use": frozenset({Role.CLERK.value}),
     # The printable QR posters of grids and organisations (odr/intake).
     "intake.posters": frozenset(
         {Role.ADMIN.value, Role.CLERK.value, Role.SUPERVISOR.value, Role.GRID_WORKER.value}

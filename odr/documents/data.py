@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..core.enums import CaseState, Side
 from ..evaluation import paper as evaluation_paper
-from . import wording
+from . import case_papers, wording
 from .codes import grouped
 from .models import DocumentType
 
@@ -30,7 +30,22 @@ class Paper:
     template: str  # under templates/documents/papers/<lang>/
     # None when the case can have this paper now, else why not (shown to the clerk).
     not_ready: Callable[[object], object | None]
-    build: Callable[[object, str], dict]
+    build: Callable[..., dict]  # (case, lang), or (case, lang, details) when the paper `takes` any
+    # Signed as PAdES with the issuing organisation's certificate (signing.py): final papers.
+    sign: bool = False
+    # What the issuer enters or chooses for this paper (e.g. the record text), passed to `build`
+    # as `details` after `details_problem(case, details)` has found nothing wrong.
+    takes: tuple[str, ...] = ()
+    details_problem: Callable[[object, dict], object | None] | None = None
+
+
+# Final papers signed even if their entry does not say so: the settlement agreement (its entry
+# comes with the mediation issue) is the paper a court is asked to confirm.
+SIGNED_BY_DEFAULT = frozenset({DocumentType.SETTLEMENT_AGREEMENT})
+
+
+def must_sign(paper: Paper) -> bool:
+    return paper.sign or paper.type in SIGNED_BY_DEFAULT
 
 
 def local_time(moment: datetime) -> datetime:
@@ -97,7 +112,7 @@ def case_data(case, lang: str) -> dict:
 
 
 def build_inputs(case, paper: Paper, *, lang: str, code: str, version: int, issued_at: datetime,
-                 supersedes: dict | None) -> dict:
+                 supersedes: dict | None, details: dict | None = None) -> dict:
     """Everything the template gets. `supersedes` names the version this one corrects."""
     base_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     data = case_data(case, lang)
@@ -113,7 +128,7 @@ def build_inputs(case, paper: Paper, *, lang: str, code: str, version: int, issu
         "issued_at": issued_at.isoformat(),
         "supersedes": supersedes,
     }
-    data.update(paper.build(case, lang))
+    data.update(paper.build(case, lang, details or {}) if paper.takes else paper.build(case, lang))
     return data
 
 
@@ -144,5 +159,15 @@ PAPERS: dict[DocumentType, Paper] = {
         Paper(DocumentType.ACCEPTANCE_NOTICE, "acceptance_notice.html", _acceptance_not_ready, _no_extra),
         Paper(DocumentType.EVALUATION_REPORT, "evaluation_report.html", evaluation_paper.not_ready,
               evaluation_paper.build),
+        Paper(DocumentType.MEDIATION_RECORD, "mediation_record.html", case_papers.record_not_ready,
+              case_papers.build_record, takes=("record",),
+              details_problem=case_papers.record_details_problem),
+        Paper(DocumentType.CONFIRMATION_APPLICATION, "confirmation_application.html",
+              case_papers.confirmation_not_ready, case_papers.build_confirmation, sign=True),
+        Paper(DocumentType.REFERRAL_LETTER, "referral_letter.html", case_papers.referral_not_ready,
+              case_papers.build_referral),
+        Paper(DocumentType.PROOF_OF_SERVICE, "proof_of_service.html", case_papers.service_not_ready,
+              case_papers.build_service, takes=("service_id",),
+              details_problem=case_papers.service_details_problem),
     )
 }

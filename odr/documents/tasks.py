@@ -18,21 +18,23 @@ from .models import Document
 TASK_NAME = "odr.documents.issue"
 
 
-def issue(case, doc_type, actor, lang: str) -> Document | None:
+def issue(case, doc_type, actor, lang: str, details: dict | None = None) -> Document | None:
     """Issue now (embedded default) or queue it (production). The caller commits."""
     from .operations import issue_document
 
     if not current_app.config.get("CELERY_BROKER_URL"):
-        return issue_document(case, doc_type, actor, lang)
+        return issue_document(case, doc_type, actor, lang, details)
     from celery import current_app as celery_app  # only the production extra installs Celery
 
     # Ids, not objects: the worker loads the case as it is when the task runs. Nothing of this
     # request has to be committed first: the task reads only the case, which exists already.
-    celery_app.send_task(TASK_NAME, args=[case.id, str(doc_type), getattr(actor, "id", None), lang])
+    celery_app.send_task(TASK_NAME, args=[case.id, str(doc_type), getattr(actor, "id", None), lang,
+                                         details or {}])
     return None
 
 
-def issue_task(case_id: int, doc_type: str, actor_id: int | None, lang: str) -> int:
+def issue_task(case_id: int, doc_type: str, actor_id: int | None, lang: str,
+               details: dict | None = None) -> int:
     """The worker's side: the same operation, committed once. Returns the document id."""
     from ..auth.models import User
     from ..cases.models import Case
@@ -43,7 +45,7 @@ def issue_task(case_id: int, doc_type: str, actor_id: int | None, lang: str) -> 
         raise LookupError(f"case {case_id} does not exist")
     actor = db.session.get(User, actor_id) if actor_id is not None else None
     try:
-        document = issue_document(case, doc_type, actor, lang)
+        document = issue_document(case, doc_type, actor, lang, details)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -26,12 +26,12 @@ from ..core.policy import authorize, can
 from ..core.uploads import sniff
 from ..extensions import db, limiter
 from ..orgs.models import Organisation
-from . import tasks, wording
+from . import commands, tasks, wording  # noqa: F401 (commands registers `flask odr dev-certificate`)
 from .codes import grouped, normalise
 from .data import PAPERS, date_text, time_text
 from .fonts import check_rendering_support
 from .forms import CodeForm, IssueForm, UploadForm
-from .models import Document
+from .models import Document, DocumentService
 from .operations import record_download
 
 log = logging.getLogger(__name__)
@@ -68,8 +68,21 @@ def _issue_form(case) -> IssueForm | None:
     if not ready:
         return None
     lang = _ui_lang()
-    return IssueForm(ready, {t: wording.title(t, lang) for t in ready},
+    return IssueForm(ready, {t: wording.title(t, lang) for t in ready}, services=service_choices(case, lang),
                      lang=case.language if case.language in wording.LANGS else "zh_CN")
+
+
+def service_choices(case, lang: str) -> list[tuple[int, str]]:
+    """The recorded services of a case, for the proof-of-service choice."""
+    rows = db.session.execute(
+        select(DocumentService, Document).join(Document, Document.id == DocumentService.document_id)
+        .where(Document.case_id == case.id).order_by(DocumentService.id)
+    ).all()
+    return [
+        (service.id, f"{wording.title(document.type, lang)} v{document.version} → {service.recipient_name}, "
+                     f"{date_text(service.served_at, lang)}")
+        for service, document in rows
+    ]
 
 
 @bp.route("/cases/<int:case_id>/documents")
@@ -110,7 +123,7 @@ def issue(case_id: int):
         flash(_("This document cannot be issued now."), "error")
         return redirect(url_for(".case_documents", case_id=case.id))
     try:
-        document = tasks.issue(case, form.type.data, current_user, form.lang.data)
+        document = tasks.issue(case, form.type.data, current_user, form.lang.data, form.details())
     except OperationError as refused:
         db.session.rollback()
         flash(refused.message, "error")
@@ -157,7 +170,7 @@ def download(document_id: int):
     # Read before the commit, which expires every loaded row.
     name = f"{wording.title(document.type, document.lang)}-{case.reference}-v{document.version}.pdf"
     etag = document.sha256
-    record_download(document, case, current_user)
+    record_download(document, case, current_user, ip=request.remote_addr)
     db.session.commit()
     response = send_file(BytesIO(data), mimetype="application/pdf", as_attachment=True,
                          download_name=name, etag=etag, max_age=0)
