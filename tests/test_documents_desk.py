@@ -64,7 +64,9 @@ def test_only_clerks_use_the_desk(world, login):
     assert response.status_code == 403
     assert [e.payload["attempted"] for e in denials("desk.use")] == ["desk.use"]
     assert login(world.mediator).get("/desk/export.zip").status_code == 403
-    assert login(world.clerk).get("/desk").status_code == 200
+    page = login(world.clerk).get("/desk")
+    assert page.status_code == 200 and 'href="/desk"' in page.get_data(as_text=True)  # in the main menu
+    assert 'href="/desk"' not in response.get_data(as_text=True)
 
 
 def test_outsider_clerk_gets_404_and_an_audit_row_on_a_case_and_its_download(world, cases, login):
