@@ -25,6 +25,7 @@ SLUG = r"^[a-z][a-z0-9_]{1,40}$"
 # Path segments that are pages of their own under /consult, so never a pathway id.
 RESERVED = frozenset({"ask", "inbox", "faq", "questions", "letters"})
 FIELD_TYPES = ("text", "textarea", "amount", "date")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: about 10x faster
 
 
 class PathwayError(ValueError):
@@ -206,7 +207,7 @@ def check_graph(data: dict, source: str) -> None:
 
 def load_file(path: Path) -> Pathway:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except yaml.YAMLError as error:
         raise PathwayError(f"{path.name}: not valid YAML: {error}") from error
     if not isinstance(raw, dict):
