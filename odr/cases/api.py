@@ -12,7 +12,6 @@ from flask import url_for
 from flask_babel import get_timezone
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from ..core.api import ApiBlueprint
 from ..core.errors import NotFound
@@ -21,7 +20,7 @@ from ..core.schemas import keyset_page
 from ..extensions import db
 from . import operations, workflow
 from .files import send_evidence
-from .models import Case, Evidence, Party
+from .models import Case, Evidence, Party, list_load_options
 from .schemas import (
     CaseCreateSchema,
     CaseListArgsSchema,
@@ -61,7 +60,7 @@ def list_cases(limit, cursor, **filters):
     stmt = (
         select(Case)
         .where(visible_cases_clause(current_user), *_filters(**filters))
-        .options(selectinload(Case.parties), joinedload(Case.organisation))
+        .options(*list_load_options())
     )
     items, next_cursor = keyset_page(db.session, stmt, Case.id, limit=limit, cursor=cursor)
     return {"items": items, "next_cursor": next_cursor}

@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload, selectinload
 
 from ..core.enums import FINAL_STATES, PARTY_ROLES, CaseState, Category, RiskLevel, Role
 from ..core.labels import label
 from ..core.models import utcnow
 from ..core.policy import visible_cases_clause
 from ..extensions import db
-from .models import Case, Party
+from .models import Case, Party, list_load_options
 
 PAGE_SIZE = 50
 SECTION_SIZE = 20
@@ -116,7 +115,7 @@ def fetch(user, where, order_by, limit) -> list[Case]:
     return list(db.session.execute(
         select(Case)
         .where(visible_cases_clause(user), *where)
-        .options(selectinload(Case.parties), joinedload(Case.organisation))
+        .options(*list_load_options())
         .order_by(*order_by)
         .limit(limit)
     ).scalars())

@@ -172,3 +172,21 @@ class CaseAssignment(db.Model):
 
     case: Mapped[Case] = relationship(back_populates="assignments")
     user = relationship("User", lazy="joined")
+
+
+def list_load_options() -> tuple:
+    """How a list of cases (dashboard, API list) loads: parties in one extra query, the
+    organisation's name by join, and nothing a list row does not show (the long texts, the
+    organisation's own region and categories)."""
+    from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
+
+    from ..orgs.models import Organisation
+
+    return (
+        defer(Case.facts),
+        defer(Case.claims),
+        selectinload(Case.parties),
+        joinedload(Case.organisation).options(
+            lazyload(Organisation.region), lazyload(Organisation.categories)
+        ),
+    )
