@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from .extensions import api
     from .intake.views import bp as intake_pages
     from .invitations.views import bp as invitation_pages
+    from .mediation.api import blp as mediation_api
     from .mediation.events import init_app as init_mediation_rooms
     from .mediation.views import bp as mediation_pages
     from .notifications.views import bp as notification_pages
@@ -106,3 +107,4 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(cases_api)
     api.register_blueprint(evaluation_api)
     api.register_blueprint(tokens_api)
+    api.register_blueprint(mediation_api)

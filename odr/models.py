@@ -8,12 +8,22 @@ from .core.models import Counter
 from .documents.models import Document, DocumentService
 from .evaluation.models import ChecklistTick, EvaluationReport, ExpertNote
 from .intake.models import GridAssignment, IntakeRecord
-from .mediation.models import RoomMessage
+from .mediation.models import (
+    Agreement,
+    AgreementComment,
+    AgreementVersion,
+    Bid,
+    Bidding,
+    Proposal,
+    RoomMessage,
+    Signature,
+)
 from .notifications.models import Notification, OutboxMessage
 from .orgs.models import DeadlineSetting, Membership, Organisation, OrganisationCategory, Region
 
 __all__ = [
     "FaqEntry", "Message", "Question",
+    "Agreement", "AgreementComment", "AgreementVersion", "Bid", "Bidding", "Proposal", "Signature",
     "ApiToken", "AuditEvent", "Case", "CaseAssignment", "ChecklistTick", "EvaluationReport", "ExpertNote", "Counter", "DeadlineSetting", "Document", "Evidence", "GridAssignment", "IntakeRecord",
     "Invitation", "Membership", "Notification", "OutboxMessage", "Organisation", "OrganisationCategory", "Party", "Region", "RoomMessage",
     "DocumentService", "User",

@@ -32,15 +32,18 @@ from .foundation_support import (
 T = "case.transition."
 READ = {"case.view", "case.timeline", "case.evidence.list", "case.document.view", "case.evaluation.view"}
 EVALUATE = {"case.evaluation.edit", "case.evaluation.checklist"}
-ROOM_APPLICANT = {"room.joint.read", "room.joint.write", "room.caucus.applicant"}
-ROOM_RESPONDENT = {"room.joint.read", "room.joint.write", "room.caucus.respondent"}
-ROOM_MEDIATOR = {"room.joint.read", "room.joint.write", "room.caucus.applicant", "room.caucus.respondent"}
+# Proposals, bids and the agreement (odr/mediation): parties bargain and sign, the mediator drafts.
+PARTY_DEAL = {"mediation.view", "mediation.bargain", "mediation.agreement.sign"}
+ROOM_APPLICANT = {"room.joint.read", "room.joint.write", "room.caucus.applicant"} | PARTY_DEAL
+ROOM_RESPONDENT = {"room.joint.read", "room.joint.write", "room.caucus.respondent"} | PARTY_DEAL
+ROOM_MEDIATOR = {"room.joint.read", "room.joint.write", "room.caucus.applicant", "room.caucus.respondent",
+                 "mediation.view", "mediation.agreement.draft", "mediation.agreement.sign"}
 # The organisation's clerk, while the case is open.
 CLERK = READ | {
     "case.edit", "case.party.add", "case.evidence.upload", "case.assign_mediator", "case.set_risk",
-    "case.invite", "case.audit", "case.document.issue", "room.joint.read",
+    "case.invite", "case.audit", "case.document.issue", "room.joint.read", "mediation.view",
 } | EVALUATE
-SUPERVISOR = READ | {"case.set_risk", "case.audit", "room.joint.read"}
+SUPERVISOR = READ | {"case.set_risk", "case.audit", "room.joint.read", "mediation.view"}
 ADMIN = READ | {"case.assign_mediator", "case.audit"}
 MEDIATOR = READ | ROOM_MEDIATOR | {
     "case.evidence.upload", "case.set_risk", "case.invite", "case.document.issue",
@@ -127,14 +130,15 @@ EXPECTED: dict[CaseState, dict[str, set[str]]] = {
     },
     # Closed after judicial confirmation: everyone keeps reading, nobody changes anything.
     CaseState.CLOSED: {
-        "applicant": READ | {"room.joint.read", "room.caucus.applicant"},
-        "respondent": READ | {"room.joint.read", "room.caucus.respondent"},
-        "representative": READ | {"room.joint.read", "room.caucus.respondent"},
+        "applicant": READ | {"room.joint.read", "room.caucus.applicant", "mediation.view"},
+        "respondent": READ | {"room.joint.read", "room.caucus.respondent", "mediation.view"},
+        "representative": READ | {"room.joint.read", "room.caucus.respondent", "mediation.view"},
         "grid_worker": READ,
         "consultant": READ,
-        "mediator": READ | {"room.joint.read", "room.caucus.applicant", "room.caucus.respondent"},
-        "clerk": READ | {"case.audit", "room.joint.read"},
-        "supervisor": READ | {"case.audit", "room.joint.read"},
+        "mediator": READ | {"room.joint.read", "room.caucus.applicant", "room.caucus.respondent",
+                            "mediation.view"},
+        "clerk": READ | {"case.audit", "room.joint.read", "mediation.view"},
+        "supervisor": READ | {"case.audit", "room.joint.read", "mediation.view"},
         "court_clerk": READ,
         "admin": READ | {"case.audit"},
     },

@@ -80,6 +80,16 @@ def _has_mediator(case, data):
     return None
 
 
+def _agreement_signed(case, data):
+    # An agreement may be oral or on paper (People's Mediation Law Art. 28): the guard applies
+    # only when an agreement is being drafted online (odr/mediation/agreement.py).
+    from ..mediation.agreement import fully_signed
+
+    if fully_signed(case) is False:
+        return _l("The settlement agreement must be signed by every party and the mediator first.")
+    return None
+
+
 def _within_confirmation_window(case, data):
     if case.settled_at and utcnow() > case.settled_at + timedelta(days=CONFIRMATION_WINDOW_DAYS):
         return _l("The 30 days for applying for judicial confirmation have passed.")
@@ -129,7 +139,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     T(S.AWAITING_RESPONDENT, "consent", S.MEDIATION, {RESPONDENT}, _l("Agree to mediation"), guard=_has_mediator),
     T(S.AWAITING_RESPONDENT, "decline", S.REFERRAL_OFFERED, {RESPONDENT}, _l("Decline mediation"), needs_reason=True),
     T(S.AWAITING_RESPONDENT, "consent_expired", S.REFERRAL_OFFERED, {SYSTEM}, _l("No answer by the deadline")),
-    T(S.MEDIATION, "settle", S.SETTLED, {MEDIATOR}, _l("Record the settlement")),
+    T(S.MEDIATION, "settle", S.SETTLED, {MEDIATOR}, _l("Record the settlement"), guard=_agreement_signed),
     T(S.MEDIATION, "fail", S.MEDIATION_FAILED, {MEDIATOR}, _l("End mediation without agreement"), needs_reason=True),
     # People's Mediation Law Art. 23: a party may ask to end mediation.
     T(S.MEDIATION, "end_mediation", S.MEDIATION_FAILED, {APPLICANT, RESPONDENT}, _l("Ask to end mediation"), needs_reason=True),

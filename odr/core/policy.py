@@ -91,12 +91,24 @@ CASE_RULES: dict[str, frozenset[str]] = {
     ),
     "room.caucus.applicant": frozenset({Side.APPLICANT.value, Role.MEDIATOR.value}),
     "room.caucus.respondent": frozenset({Side.RESPONDENT.value, Role.MEDIATOR.value}),
+    # Proposals, blind bidding, the agreement (odr/mediation/proposals.py, bids.py, agreement.py):
+    # seen by those who follow the joint channel (a bid's figure only by its own side); offers and
+    # bids by the parties; the agreement drafted and locked by the mediator, signed by all.
+    "mediation.view": frozenset(
+        {Side.APPLICANT.value, Side.RESPONDENT.value, Role.REPRESENTATIVE.value, Role.MEDIATOR.value,
+         Role.CLERK.value, Role.SUPERVISOR.value}
+    ),
+    "mediation.bargain": frozenset({Side.APPLICANT.value, Side.RESPONDENT.value, Role.REPRESENTATIVE.value}),
+    "mediation.agreement.draft": frozenset({Role.MEDIATOR.value}),
+    "mediation.agreement.sign": frozenset(
+        {Side.APPLICANT.value, Side.RESPONDENT.value, Role.REPRESENTATIVE.value, Role.MEDIATOR.value}
+    ),
 }
 # What stays allowed on a finished case: reading (the room's record included).
 READ_ACTIONS = frozenset(
     {"case.view", "case.timeline", "case.evidence.list", "case.audit", "case.document.view",
      "case.evaluation.view",
-     "room.joint.read", "room.caucus.applicant", "room.caucus.respondent"}
+     "room.joint.read", "room.caucus.applicant", "room.caucus.respondent", "mediation.view"}
 )
 # Edits that only make sense before a case is submitted, for those who are not staff.
 DRAFT_ONLY_FOR_PARTIES = {"case.edit", "case.party.add"}

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..core.enums import CaseState, Side
 from ..evaluation import paper as evaluation_paper
+from ..mediation import paper as agreement_paper
 from . import case_papers, wording
 from .codes import grouped
 from .models import DocumentType
@@ -159,6 +160,8 @@ PAPERS: dict[DocumentType, Paper] = {
         Paper(DocumentType.ACCEPTANCE_NOTICE, "acceptance_notice.html", _acceptance_not_ready, _no_extra),
         Paper(DocumentType.EVALUATION_REPORT, "evaluation_report.html", evaluation_paper.not_ready,
               evaluation_paper.build),
+        Paper(DocumentType.SETTLEMENT_AGREEMENT, "settlement_agreement.html", agreement_paper.not_ready,
+              agreement_paper.build),
         Paper(DocumentType.MEDIATION_RECORD, "mediation_record.html", case_papers.record_not_ready,
               case_papers.build_record, takes=("record",),
               details_problem=case_papers.record_details_problem),

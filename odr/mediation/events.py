@@ -28,6 +28,7 @@ from ..core.audit import record
 from ..core.errors import NotFound, OperationError, ValidationFailed
 from ..core.policy import authorize, can
 from ..extensions import db, socketio
+from . import broadcast
 from . import operations as ops
 from .access import authenticated_user, locale_for, origin_allowed
 from .realtime import Connection, Joined, Registry, TokenBucket
@@ -55,6 +56,7 @@ def init_app(app) -> None:
                     float(app.config.get("ROOM_RATE_LIMIT_SECONDS", 5))),
     )
     socketio.on_namespace(MediationNamespace(NAMESPACE))
+    broadcast.install()  # proposals, bids, agreement: announced once their transaction commits
 
 
 def _state() -> RoomState:
@@ -127,6 +129,9 @@ def _handler(fn):
                 db.session.rollback()
                 message = exc.message if exc.message != exc.code else _default_message(exc.code)
                 extra = {"retry_after": exc.retry_after} if isinstance(exc, ops.RateLimited) else {}
+                extra.update(exc.extra)
+                if exc.fields:
+                    extra["fields"] = exc.fields
                 return _error(exc.code, message, **extra)
             except Exception:
                 db.session.rollback()
@@ -155,6 +160,10 @@ def _announce(room: str, case_id: int, channel: str, skip_sid=None) -> None:
 
 
 class MediationNamespace(Namespace):
+    def trigger_event(self, event, *args):
+        # "proposal:create" is handled by on_proposal_create (settlement_events.py adds those).
+        return super().trigger_event((event or "").replace(":", "_"), *args)
+
     def on_connect(self, auth=None):
         with force_locale(locale_for(None)):
             origin = request.headers.get("Origin")
@@ -259,3 +268,6 @@ class MediationNamespace(Namespace):
                         "user": {"id": user.id, "name": user.name}},
              to=room, skip_sid=request.sid)
         return {"ok": True}
+
+
+from . import settlement_events  # noqa: E402, F401  (proposals, bids, agreement: on_<event>)

@@ -238,3 +238,23 @@ def message_payload(message: RoomMessage) -> dict:
         "client_msg_id": message.client_msg_id,
         "created_at": message.created_at.isoformat().replace("+00:00", "Z"),
     }
+
+
+def post_system_message(case, body: str) -> RoomMessage:
+    """A message from the service in the joint channel (a proposal made, a bidding round ended):
+    sequenced like every message, so it is replayed to whoever reconnects. It is queued for
+    broadcast to the joint channel once the caller commits (broadcast.py)."""
+    from . import broadcast
+
+    message = RoomMessage(
+        case_id=case.id,
+        channel=Channel.JOINT,
+        seq=next_value(f"room:{case.id}:{Channel.JOINT.value}"),
+        kind=MessageKind.SYSTEM,
+        body=clean_body(body),
+    )
+    db.session.add(message)
+    db.session.flush()
+    record("room.message", case=case, channel=Channel.JOINT, seq=message.seq, message_id=message.id)
+    broadcast.queue(case.id, "message", message_payload(message))
+    return message
