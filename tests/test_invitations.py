@@ -217,8 +217,8 @@ def test_the_respondent_sees_neither_another_case_nor_private_evidence(world, cl
     db.session.commit()
     page = client.get(f"/respond/{case.id}").get_data(as_text=True)
     assert "secret.pdf" not in page
-    assert client.get(f"/evidence/{private.id}/download").status_code == 404 or \
-        client.get(f"/evidence/{private.id}/download").status_code == 403
+    assert client.get(f"/evidence/{private.id}/download").status_code == 403
+    assert last_event("access.denied", case.id).payload["attempted"] == "evidence.download"
     for url in (f"/respond/{other.id}", f"/cases/{other.id}"):
         assert client.get(url).status_code == 404
     for step in ("consent", "decline", "statement", "evidence"):
@@ -266,3 +266,31 @@ def test_no_answer_by_the_deadline_offers_referral_and_tells_the_applicant(world
     assert (event.payload["step"], event.actor_id) == ("consent_expired", None)
     assert [n.kind for n in _in_app(world.applicant)] == ["consent_expired"]
     assert run_due_jobs() == {"reminded": 0, "expired": 0}
+
+
+def test_the_case_page_leads_the_respondent_to_their_answer(world, login):
+    case = build_case(world, CaseState.AWAITING_RESPONDENT)
+    db.session.commit()
+    mine = login(world.respondent).get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f"/respond/{case.id}" in mine and f"/cases/{case.id}/invitation" not in mine
+    staff = login(world.clerk).get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f"/cases/{case.id}/invitation" in staff and f"/respond/{case.id}" not in staff
+
+
+def test_staff_send_a_new_link(world, login):
+    case, party, token = invited_case(world)
+    before = len(outbox(kind="invitation"))
+    assert login(world.applicant).post(f"/cases/{case.id}/invitation").status_code == 403
+    assert login(world.stranger).post(f"/cases/{case.id}/invitation").status_code == 404
+    assert last_event("access.denied", case.id).payload["attempted"] == "case.invite"
+    assert len(outbox(kind="invitation")) == before
+    response = login(world.clerk).post(f"/cases/{case.id}/invitation")
+    assert response.status_code == 303
+    fresh = outbox(kind="invitation")[before:]
+    assert sorted(m.channel for m in fresh) == ["email", "sms"]
+    new_token = LINK.search(fresh[0].body).group(1)
+    assert new_token != token
+    db.session.refresh(case)
+    case_ops.transition(case, "consent_expired", None)
+    db.session.commit()
+    assert login(world.clerk).post(f"/cases/{case.id}/invitation").status_code == 409

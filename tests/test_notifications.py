@@ -175,3 +175,5 @@ def test_outbox_lists_newest_first(world, login):
     html = login(world.clerk).get("/outbox?channel=sms").get_data(as_text=True)
     assert html.index("13800000002") < html.index("13800000001") < html.index("13800000000")
     assert OutboxMessage.__tablename__ == "outbox_messages"
+    second = login(world.clerk).get("/outbox?channel=sms&page=2").get_data(as_text=True)
+    assert "13800000000" not in second and "page=1" in second and "channel=sms" in second

@@ -12,6 +12,16 @@ from ..cases.forms import EMAIL_PATTERN, MAX_REASON, PHONE_PATTERN, _max, _strip
 from .operations import STATEMENT_MAX
 
 
+def _password(label) -> PasswordField:
+    too_short = _l("At least %(min)d characters.", min=MIN_PASSWORD_LENGTH)
+    return PasswordField(
+        label,
+        validators=[DataRequired(message=_l("Choose a password.")),
+                    Length(min=MIN_PASSWORD_LENGTH, message=too_short)],
+        description=too_short,
+    )
+
+
 class AccountForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[DataRequired(message=_l("Enter your name.")), _max(120)],
                        filters=[_strip])
@@ -20,13 +30,7 @@ class AccountForm(FlaskForm):
         filters=[_strip])
     phone = TelField(_l("Mobile number"), validators=[
         Optional(), Regexp(PHONE_PATTERN, message=_l("Enter a valid phone number."))], filters=[_strip])
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(message=_l("Choose a password.")),
-                    Length(min=MIN_PASSWORD_LENGTH, message=_l("At least %(min)d characters.",
-                                                               min=MIN_PASSWORD_LENGTH))],
-        description=_l("At least %(min)d characters.", min=MIN_PASSWORD_LENGTH),
-    )
+    password = _password(_l("Password"))
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
@@ -37,13 +41,7 @@ class AccountForm(FlaskForm):
 
 
 class PasswordForm(FlaskForm):
-    password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(message=_l("Choose a password.")),
-                    Length(min=MIN_PASSWORD_LENGTH, message=_l("At least %(min)d characters.",
-                                                               min=MIN_PASSWORD_LENGTH))],
-        description=_l("At least %(min)d characters.", min=MIN_PASSWORD_LENGTH),
-    )
+    password = _password(_l("New password"))
 
 
 class DeclineForm(FlaskForm):

@@ -104,6 +104,32 @@ def link_only(token: str):
     return _joined(user, invitation)
 
 
+# --- on the case page: the way to the answer page, and a new link ------------------------------
+
+
+@bp.app_template_global()
+def invitation_panel(case) -> dict:
+    awaiting = case.state == CaseState.AWAITING_RESPONDENT
+    return {"respond": awaiting and can(current_user, "case.respond", case),
+            "resend": awaiting and can(current_user, "case.invite", case)}
+
+
+@bp.post("/cases/<int:case_id>/invitation")
+@login_required
+def resend(case_id: int):
+    """A fresh link for each respondent (the old ones stay valid until they expire)."""
+    case = db.session.get(Case, case_id)
+    if case is None:
+        raise NotFound()
+    authorize(current_user, "case.invite", case)
+    if case.state != CaseState.AWAITING_RESPONDENT:
+        raise Conflict(_("The other party is not being asked at the moment."))
+    sent = operations.invite_respondent(case, current_user)
+    db.session.commit()
+    flash(_("A new invitation link was sent (%(n)d).", n=sent), "success")
+    return redirect(url_for("cases.show", case_id=case.id), code=303)
+
+
 # --- the answer page ---------------------------------------------------------------------------
 
 
