@@ -267,3 +267,22 @@ def test_the_english_paper_renders_the_signed_text(deal):
     reader = PdfReader(io.BytesIO(blob_path(document.sha256).read_bytes()))
     flat = "".join("".join(page.extract_text() for page in reader.pages).split())
     assert "Mediationagreement" in flat and agreement.text_sha256 in flat and "8592.00" in flat
+
+
+def test_with_a_task_queue_the_paper_is_queued_only_after_the_commit(deal, app, monkeypatch):
+    from odr.documents import tasks
+    from odr.mediation import agreement as agreements
+
+    queued = []
+    monkeypatch.setitem(app.config, "CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setattr(tasks, "issue", lambda case, doc_type, actor, lang: queued.append((case.id, doc_type, lang)))
+    case, world = deal.case, deal.world
+    agreement = agreements.create(case, world.mediator, {"terms": "付款 8592.00 元"})
+    agreements.lock(case, world.mediator, agreement, expected_version=1)
+    for user in (world.applicant, world.respondent, world.mediator):
+        agreements.sign(case, user, agreement, password=PASSWORD, typed_signature=user.name,
+                        sha256=agreement.text_sha256)
+    case_id = case.id
+    assert queued == []
+    db.session.commit()
+    assert queued == [(case_id, DocumentType.SETTLEMENT_AGREEMENT, "zh_CN")]

@@ -19,7 +19,9 @@ import binascii
 import hashlib
 import re
 import unicodedata
+from types import SimpleNamespace
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
@@ -372,7 +374,12 @@ def _complete(case, agreement: Agreement) -> None:
     mediator_id = next(m for m in case.mediator_ids if m in signed)
     mediator = db.session.get(User, mediator_id)
     transition(case, "settle", mediator)
-    issue(case, DocumentType.SETTLEMENT_AGREEMENT, mediator, agreement.lang)
+    if current_app.config.get("CELERY_BROKER_URL"):
+        # A worker reads the case as committed: send the task only once the signature is.
+        ids = SimpleNamespace(id=case.id), SimpleNamespace(id=mediator.id), agreement.lang
+        broadcast.call_after_commit(lambda: issue(ids[0], DocumentType.SETTLEMENT_AGREEMENT, ids[1], ids[2]))
+    else:
+        issue(case, DocumentType.SETTLEMENT_AGREEMENT, mediator, agreement.lang)
     _announce(case, agreement)
 
 

@@ -21,10 +21,19 @@ def queue(case_id: int, name: str, payload: dict) -> None:
     db.session().info.setdefault(_KEY, []).append((case_id, name, payload))
 
 
+def call_after_commit(fn) -> None:
+    """Run `fn()` once the current transaction has committed (dropped on rollback)."""
+    queue(0, fn, {})
+
+
 def _emit_after_commit(session) -> None:
     pending = session.info.pop(_KEY, None)
     if not pending:
         return
+    for _case, name, _payload in pending:
+        if callable(name):
+            name()
+    pending = [item for item in pending if not callable(item[1])]
     from ..extensions import socketio
     from .events import NAMESPACE
     from .models import Channel
