@@ -264,6 +264,8 @@ def test_reroute(world, login):
                                            data={"organisation_id": world.other_committee.id, "reason": "r"})
     assert forbidden.status_code == 403
     assert login(world.other_clerk).post(f"/cases/{case.id}/reroute", data={}).status_code == 404
+    [denied] = [e for e in _events("access.denied", case.id) if e.actor_id == world.other_clerk.id]
+    assert denied.payload["attempted"] == "case.view"
     client = login(world.clerk)
     assert "Send to another organisation" in client.get(f"/cases/{case.id}",
                                                          headers={"Accept-Language": "en"}).get_data(as_text=True)
@@ -341,6 +343,8 @@ def test_risk_form_on_the_case_page(world, login):
                                        data={"level": "low", "reason": "x"}).status_code == 403
     assert login(world.stranger).post(f"/cases/{case.id}/risk",
                                       data={"level": "low", "reason": "x"}).status_code == 404
+    assert any(e.actor_id == world.stranger.id for e in _events("access.denied", case.id))
+    assert db.session.get(Case, case.id).risk_level == RiskLevel.HIGH
 
 
 def test_draft_on_the_old_form_continues_here(world, login):
