@@ -1,7 +1,7 @@
 """consultation: questions to consultants, their messages, the published FAQ
 
-Revision ID: 0060_consultation
-Revises: 0070_evaluation
+Revision ID: 0090_consultation
+Revises: 0080_evaluation
 Create Date: 2026-11-21 22:36:53.247033
 
 """
@@ -12,8 +12,8 @@ import odr.core.models  # noqa: F401  (custom column types used below)
 
 
 # revision identifiers, used by Alembic.
-revision = '0060_consultation'
-down_revision = '0070_evaluation'
+revision = '0090_consultation'
+down_revision = '0080_evaluation'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """clerk desk: document_services (electronic service recorded on a party's first download,
 paper service recorded by a clerk)
 
-Revision ID: 0090_clerk_desk
+Revision ID: 0060_clerk_desk
 Revises: 0050_notifications
 Create Date: 2026-11-21 22:34:30
 
@@ -13,7 +13,7 @@ import odr.core.models  # noqa: F401  (custom column types used below)
 
 
 # revision identifiers, used by Alembic.
-revision = '0090_clerk_desk'
+revision = '0060_clerk_desk'
 down_revision = '0050_notifications'
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """evaluation: checklist ticks, expert notes, versioned reports; cases.settled_amount
 
-Revision ID: 0070_evaluation
-Revises: 0080_settlement
+Revision ID: 0080_evaluation
+Revises: 0070_settlement
 Create Date: 2026-11-21 22:36:07.451202
 
 """
@@ -12,8 +12,8 @@ import odr.core.models  # noqa: F401  (custom column types used below)
 
 
 # revision identifiers, used by Alembic.
-revision = '0070_evaluation'
-down_revision = '0080_settlement'
+revision = '0080_evaluation'
+down_revision = '0070_settlement'
 branch_labels = None
 depends_on = None
 

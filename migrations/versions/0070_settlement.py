@@ -1,8 +1,8 @@
 """settlement: proposals, blind bidding (biddings, bids), the agreement (agreements, versions,
 comments, signatures)
 
-Revision ID: 0080_settlement
-Revises: 0090_clerk_desk
+Revision ID: 0070_settlement
+Revises: 0060_clerk_desk
 Create Date: 2026-11-21 22:35:31.000059
 
 """
@@ -13,8 +13,8 @@ import odr.core.models  # noqa: F401  (custom column types used below)
 
 
 # revision identifiers, used by Alembic.
-revision = '0080_settlement'
-down_revision = '0090_clerk_desk'
+revision = '0070_settlement'
+down_revision = '0060_clerk_desk'
 branch_labels = None
 depends_on = None
 
