@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import re
 
 from sqlalchemy import func, select
 
@@ -157,3 +158,10 @@ def extra_app(base_app, **config):
 
 # Room tests still import the cleanup from here; it lives in conftest for every module now.
 from .conftest import _clean_database, delete_everything  # noqa: E402, F401
+
+
+def shows(figure: str, text: str) -> bool:
+    """Does `text` show the amount `figure` (as 7313, 7313.00 or 7,313)? A figure that only
+    happens to sit inside a hex hash or a random token does not count: those are not amounts."""
+    digits = figure if len(figure) <= 3 else f"(?:{figure}|{figure[:-3]},{figure[-3:]})"
+    return re.search(rf"(?<![0-9A-Za-z_-]){digits}(?![0-9A-Za-z_-])", text) is not None

@@ -21,6 +21,7 @@ from odr.extensions import db
 from odr.mediation.models import MessageKind, RoomMessage
 
 from .factories import PASSWORD, make_case, make_user
+from .foundation_support import shows
 
 
 @pytest.fixture()
@@ -127,6 +128,11 @@ def _audit_text(case_id) -> str:
     return json.dumps(list(rows), ensure_ascii=False)
 
 
+def test_shows_finds_amounts_and_ignores_hashes():
+    assert shows("7313", '{"amount": "7313.00"}') and shows("7313", "报价 7,313 元")
+    assert not shows("7313", '{"hash": "ab7313cd", "token": "x7313", "id": 17313}')
+
+
 def test_crossing_figures_settle_at_the_midpoint_and_no_figure_reaches_the_other_side(deal):
     _bidding(deal)
     seen = {"applicant": [], "respondent": [], "mediator": []}
@@ -140,12 +146,12 @@ def test_crossing_figures_settle_at_the_midpoint_and_no_figure_reaches_the_other
     for name, client in (("applicant", deal.applicant), ("respondent", deal.respondent), ("mediator", deal.mediator)):
         for path in ("/bids", "/proposals", "/timeline"):
             seen[name].append(client.get(deal.url + path).get_data(as_text=True))
-    assert "7313" not in "".join(seen["respondent"]) and "9871" not in "".join(seen["applicant"])
-    assert "7313" not in "".join(seen["mediator"]) and "9871" not in "".join(seen["mediator"])
+    assert not shows("7313", "".join(seen["respondent"])) and not shows("9871", "".join(seen["applicant"]))
+    assert not shows("7313", "".join(seen["mediator"])) and not shows("9871", "".join(seen["mediator"]))
     room = " ".join(_system_messages(deal.case.id))
-    assert "8592" in room and "7313" not in room and "9871" not in room
+    assert shows("8592", room) and not shows("7313", room) and not shows("9871", room)
     audit = _audit_text(deal.case.id)
-    assert "7313" not in audit and "9871" not in audit
+    assert not shows("7313", audit) and not shows("9871", audit)
     proposal = deal.mediator.get(f"{deal.url}/proposals").json["items"][-1]
     assert (proposal["status"], proposal["amount"], proposal["from_bidding"]) == ("accepted", "8592.00", True)
 
@@ -164,13 +170,13 @@ def test_no_agreement_says_only_so_and_the_rounds_run_out(deal):
         again = deal.applicant.post(f"{deal.url}/bids", json={"amount": "10318"})
         assert again.status_code == 409 and again.json["error"]["code"] == "already_bid"
         reply = deal.respondent.post(f"{deal.url}/bids", json={"amount": "5129"})
-        assert "10317" not in reply.get_data(as_text=True)
+        assert not shows("10317", reply.get_data(as_text=True))
         state = reply.json["bidding"]
         assert state["rounds"][-1] == {"round": k, "outcome": "no_agreement"}
     assert state["status"] == "exhausted" and state["settled_amount"] is None
     late = deal.applicant.post(f"{deal.url}/bids", json={"amount": "1"})
     assert late.status_code == 409 and late.json["error"]["code"] == "bidding_closed"
-    assert "10317" not in deal.respondent.get(f"{deal.url}/bids").get_data(as_text=True)
+    assert not shows("10317", deal.respondent.get(f"{deal.url}/bids").get_data(as_text=True))
 
 
 # ---- the agreement ------------------------------------------------------------------------------

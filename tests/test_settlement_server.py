@@ -12,7 +12,10 @@ from sqlalchemy import select
 from odr.core.audit import AuditEvent
 from odr.extensions import db
 
-from .foundation_support import _clean_database  # noqa: F401  (the fast cleanup, see there)
+from .foundation_support import (
+    _clean_database,  # noqa: F401  (the fast cleanup, see there)
+    shows,
+)
 from .roomserver import NAMESPACE, RoomClient, cast_room
 from .test_rooms_server import room_server  # noqa: F401, F811  (the module's real server)
 
@@ -112,12 +115,12 @@ def test_blind_figures_never_reach_the_other_side_or_the_mediator(room, people):
         assert client.call("history", {"case_id": case_id, "channel": "joint", "after_seq": 0})["ok"]
 
     applicant_saw, respondent_saw, mediator_saw = (c.everything() for c in (applicant, respondent, mediator))
-    assert "10317" in applicant_saw and "7313" in applicant_saw  # its own figures, in its own acks
+    assert shows("10317", applicant_saw) and shows("7313", applicant_saw)  # its own figures, in its own acks
     for figure in ("5129", "9871"):
-        assert figure not in applicant_saw
+        assert not shows(figure, applicant_saw)
     for figure in ("10317", "7313"):
-        assert figure not in respondent_saw
+        assert not shows(figure, respondent_saw)
     for figure in ("10317", "7313", "5129", "9871"):
-        assert figure not in mediator_saw
+        assert not shows(figure, mediator_saw)
     rounds = [b["rounds"] for b in respondent.events("bid")][-1]
     assert rounds == [{"round": 1, "outcome": "no_agreement"}, {"round": 2, "outcome": "settled"}]
