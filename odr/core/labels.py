@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+from flask import g, has_request_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 LABELS: dict[str, object] = {
@@ -80,4 +82,14 @@ def label(value) -> str:
         return ""
     key = value.value if isinstance(value, Enum) else str(value)
     text = LABELS.get(key)
-    return str(text) if text is not None else key
+    if text is None:
+        return key
+    if not has_request_context():
+        return str(text)
+    # A list page asks for the same few labels hundreds of times; translate each once per
+    # request and language (force_locale may switch the language inside a request).
+    cache = g.__dict__.setdefault("_odr_labels", {})
+    cache_key = (str(get_locale()), key)
+    if cache_key not in cache:
+        cache[cache_key] = str(text)
+    return cache[cache_key]
