@@ -499,3 +499,19 @@ def test_dashboard_queries_do_not_grow_with_the_page(app, world, page):
     many = {role: queries_for_dashboard(getattr(world, role)) for role in ("applicant", "clerk", "supervisor")}
     assert few == many
     assert max(few.values()) <= 12
+
+
+def test_parties_do_not_see_the_risk_level(world, login):
+    """Risk levels are internal assessments: staff see them, parties do not (as in the API)."""
+    case = make_case(world, CaseState.SUBMITTED)
+    case_ops.set_risk(case, world.clerk, RiskLevel.MAJOR, "threats reported")
+    db.session.commit()
+    major = "Major (early warning)"
+    applicant = login(world.applicant)
+    for url in (f"/cases/{case.id}", "/dashboard", "/dashboard?flag=high_risk"):
+        page = applicant.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert major not in page, url
+    assert case.title in applicant.get("/dashboard?flag=high_risk").get_data(as_text=True)
+    clerk = login(world.clerk)
+    assert major in clerk.get(f"/cases/{case.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert major in clerk.get("/dashboard", headers={"Accept-Language": "en"}).get_data(as_text=True)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ..core.enums import OrgType, Side
 from ..core.i18n import localized_name
-from ..core.policy import PARTY_SIDES, allowed_transitions, can, case_roles
+from ..core.policy import PARTY_SIDES, allowed_transitions, can, case_roles, works_the_case
 from ..extensions import db
 from ..orgs.models import Organisation, Region
 from .dashboard import is_overdue
@@ -78,6 +78,7 @@ def case_page_context(case, user, *, step_form=None, evidence_form=None, **intak
         "case": case,
         "overdue": is_overdue(case),
         "parties": [(party, sees_contact(roles, party)) for party in case.parties],
+        "sees_internal": works_the_case(roles),
         "mediators": [a.user for a in case.assignments if a.removed_at is None],
         "evidence": [item for item in case.evidence if can(user, "evidence.download", item)],
         "evidence_form": evidence_form or (EvidenceForm(formdata=None) if can_upload else None),

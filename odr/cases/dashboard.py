@@ -7,7 +7,7 @@ organisation are loaded with the page in a fixed number of queries, whatever its
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -139,9 +139,17 @@ def role_sections(user, now) -> list[Section]:
     return []
 
 
+def works_cases(user) -> bool:
+    """Staff see who handles each case and its risk level; parties and grid workers do not."""
+    return user.role not in PARTY_ROLES and user.role != Role.GRID_WORKER
+
+
 def dashboard_context(user, args) -> dict:
     now = utcnow()
     filters = Filters.from_args(args)
+    staff_view = works_cases(user)
+    if not staff_view and filters.flag == "high_risk":
+        filters = replace(filters, flag="")  # filtering by risk would tell a party what the level is
     sections = [] if filters.active or filters.before else role_sections(user, now)
     for section in sections:
         rows = fetch(user, section.where, section.order_by, SECTION_SIZE + 1)
@@ -157,9 +165,9 @@ def dashboard_context(user, args) -> dict:
         "cases": cases,
         "older_args": filters.as_args(before=cases[-1].id) if has_older else None,
         "filters": filters,
-        "show_organisation": user.role not in PARTY_ROLES,
+        "staff_view": staff_view,
         "state_options": [(state.value, label(state)) for state in CaseState],
         "category_options": [(category.value, label(category)) for category in Category],
-        "flag_options": [("overdue", _("Overdue")), ("high_risk", _("High risk"))],
+        "flag_options": [("overdue", _("Overdue"))] + ([("high_risk", _("High risk"))] if staff_view else []),
         "now": now,
     }

@@ -16,7 +16,7 @@ from werkzeug.datastructures import FileStorage
 from ..core.enums import CaseState, Category, Outcome, PartyKind, RiskLevel, Side
 from ..core.i18n import localized_name
 from ..core.labels import label
-from ..core.policy import case_roles
+from ..core.policy import case_roles, sees_internal
 from ..core.schemas import (
     MAX_TEXT,
     N_,
@@ -31,7 +31,6 @@ from ..core.schemas import (
     Text,
 )
 from . import workflow
-from .timeline import PARTY_CASE_ROLES
 
 
 def Enum(enum, **kwargs) -> fields.Enum:  # noqa: N802 (a field factory)
@@ -177,7 +176,7 @@ class CaseSchema(CaseSummarySchema):
 
     @post_dump(pass_original=True)
     def _staff_only(self, data, case, **kwargs):
-        if not case_roles(current_user, case) - PARTY_CASE_ROLES:
+        if not sees_internal(current_user, case):
             data.pop("risk_level", None)
         return data
 

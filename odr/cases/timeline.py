@@ -24,15 +24,10 @@ from sqlalchemy import select
 
 from ..auth.models import User
 from ..core.audit import AuditEvent
-from ..core.enums import Role, Side
 from ..core.labels import label
-from ..core.policy import FILER, can, case_roles
+from ..core.policy import can, case_roles, works_the_case
 from ..extensions import db
 from . import workflow
-
-# Not case staff: the parties, whoever filed, and a grid worker following their grid's cases.
-PARTY_CASE_ROLES = frozenset({Side.APPLICANT.value, Side.RESPONDENT.value, Role.REPRESENTATIVE.value, FILER,
-                              Role.GRID_WORKER.value})
 
 
 @dataclass(frozen=True)
@@ -82,7 +77,7 @@ class _Context:
 
     @property
     def is_staff(self) -> bool:
-        return bool(self.roles - PARTY_CASE_ROLES)
+        return works_the_case(self.roles)
 
     def evidence(self, evidence_id):
         if self._evidence is None:

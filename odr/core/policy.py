@@ -213,6 +213,21 @@ def case_roles(user, case) -> frozenset[str]:
     return frozenset(roles)
 
 
+# Not case staff: the parties, whoever filed, and a grid worker following their grid's cases.
+PARTY_CASE_ROLES = frozenset({Side.APPLICANT.value, Side.RESPONDENT.value, Role.REPRESENTATIVE.value, FILER,
+                              Role.GRID_WORKER.value})
+
+
+def works_the_case(roles: frozenset[str]) -> bool:
+    """Staff who work the case see its internal assessments (the risk level, refused accesses);
+    the parties and those who follow it for them do not."""
+    return bool(roles - PARTY_CASE_ROLES)
+
+
+def sees_internal(user, case) -> bool:
+    return works_the_case(case_roles(user, case))
+
+
 def can(user, action: str, obj=None) -> bool:
     """May `user` do `action` (on `obj`)? Pure: no side effects, no auditing."""
     from ..cases import workflow
