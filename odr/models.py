@@ -20,6 +20,7 @@ from .mediation.models import (
 )
 from .notifications.models import Notification, OutboxMessage
 from .orgs.models import DeadlineSetting, Membership, Organisation, OrganisationCategory, Region
+from .referral.models import CaseOrigin, RecordConsent, Referral
 
 __all__ = [
     "FaqEntry", "Message", "Question",
@@ -27,4 +28,5 @@ __all__ = [
     "ApiToken", "AuditEvent", "Case", "CaseAssignment", "ChecklistTick", "EvaluationReport", "ExpertNote", "Counter", "DeadlineSetting", "Document", "Evidence", "GridAssignment", "IntakeRecord",
     "Invitation", "Membership", "Notification", "OutboxMessage", "Organisation", "OrganisationCategory", "Party", "Region", "RoomMessage",
     "DocumentService", "User",
+    "CaseOrigin", "RecordConsent", "Referral",
 ]
