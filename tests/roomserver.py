@@ -8,6 +8,9 @@ must see). gunicorn imports `tests.roomserver:server_app()`, configured from ODR
 
 from __future__ import annotations
 
+import atexit
+import ctypes
+import functools
 import os
 import signal
 import socket
@@ -66,6 +69,40 @@ def server_app():
     return app
 
 
+# A test room server must not outlive the test run, however it ends: the running servers are
+# stopped at interpreter exit (atexit), and each one is started with a parent-death signal, so the
+# kernel stops it even when pytest is killed outright (SIGKILL: no atexit, no fixture teardown).
+_RUNNING: set[RoomServer] = set()
+_PR_SET_PDEATHSIG = 1
+try:
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved here: the child only calls it
+except (OSError, AttributeError):  # not Linux: atexit is all there is
+    _prctl = None
+
+
+def _die_with(parent_pid: int) -> None:
+    """preexec_fn (runs in the child between fork and exec): SIGQUIT (gunicorn's quick shutdown
+    of master and worker) when the parent dies. The signal survives the exec of gunicorn."""
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGQUIT, 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent died before the signal was armed
+        os._exit(1)
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    for server in list(_RUNNING):
+        server.stop()
+
+
+def child_options() -> dict:
+    """Popen options that tie a server process to this one (also used by the benchmark)."""
+    options = {"start_new_session": True}
+    if _prctl is not None:
+        options["preexec_fn"] = functools.partial(_die_with, os.getpid())
+    return options
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -109,7 +146,8 @@ class RoomServer:
         ]
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self._log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+                                        stderr=subprocess.STDOUT, **child_options())
+        _RUNNING.add(self)
 
     def wait_ready(self, timeout: float = 30.0) -> RoomServer:
         deadline = time.monotonic() + timeout
@@ -129,6 +167,7 @@ class RoomServer:
         requests.post(self.url + "/_test/reset", timeout=TIMEOUT).raise_for_status()
 
     def stop(self) -> None:
+        _RUNNING.discard(self)
         process, self.process = self.process, None
         if process is None:
             return

@@ -88,7 +88,7 @@ def bare_app():
 
 class Server:
     def __init__(self, name: str, spec: str, env: dict, log_dir: Path) -> None:
-        from tests.roomserver import free_port
+        from tests.roomserver import child_options, free_port
 
         self.name = name
         self.port = free_port()
@@ -99,7 +99,7 @@ class Server:
                    "--no-control-socket", "--graceful-timeout", "2", "--log-level", "warning",
                    "-b", f"127.0.0.1:{self.port}", spec]
         self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=self.log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+                                        stderr=subprocess.STDOUT, **child_options())  # dies with us
         self._wait_ready()
 
     def _wait_ready(self) -> None:
