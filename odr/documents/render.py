@@ -6,7 +6,9 @@
 - WeasyPrint is imported on first use: it costs about a second and most processes never render.
 - Every URL the document refers to goes through `fetch_static`: only files under odr/static,
   addressed as ASSET_ORIGIN + path, read straight from disk. No file: URLs, no network, so no
-  redirects either; anything else stops the rendering with AssetRefused.
+  redirects either; anything else stops the rendering with AssetRefused. The one exception is
+  an inline PNG (`data:image/png;base64,...`, e.g. a drawn signature): it carries its own bytes,
+  so nothing is fetched, and it is checked to be a real PNG of bounded size (`fetch_inline_png`).
 """
 
 from __future__ import annotations
@@ -44,6 +46,51 @@ def fetch_static(url: str) -> tuple[bytes, str]:
         raise AssetRefused(f"no such static asset: {relative[:200]!r}")
     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return path.read_bytes(), mime
+
+
+INLINE_PNG_PREFIX = "data:image/png;base64,"
+MAX_INLINE_PNG_BYTES = 100_000
+MAX_INLINE_PNG_PIXELS = 4_000_000
+
+
+def decode_png_data_url(url: str, *, max_bytes: int = MAX_INLINE_PNG_BYTES) -> bytes | None:
+    """The PNG bytes of a `data:image/png;base64,` URL if it is a real, decodable PNG of at most
+    `max_bytes` bytes and MAX_INLINE_PNG_PIXELS pixels; else None. Used where a drawn signature
+    is accepted (odr/mediation/agreement.py) and again where it is printed."""
+    import base64
+    import binascii
+    import io
+
+    from PIL import Image
+
+    if not isinstance(url, str) or not url.startswith(INLINE_PNG_PREFIX):
+        return None
+    encoded = url[len(INLINE_PNG_PREFIX):]
+    if len(encoded) > (max_bytes + 2) // 3 * 4:
+        return None
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if len(raw) > max_bytes or not raw.startswith(b"\x89PNG\r\n\x1a\n"):
+        return None
+    try:
+        with Image.open(io.BytesIO(raw), formats=["PNG"]) as image:
+            if image.width * image.height > MAX_INLINE_PNG_PIXELS:
+                return None
+            image.verify()  # chunk checksums and structure
+        with Image.open(io.BytesIO(raw), formats=["PNG"]) as image:
+            image.load()  # and the pixels really decode
+    except Exception:  # Pillow raises many kinds (OSError, SyntaxError, struct.error, ...): all mean "not a PNG"
+        return None
+    return raw
+
+
+def fetch_inline_png(url: str) -> tuple[bytes, str]:
+    raw = decode_png_data_url(url)
+    if raw is None:
+        raise AssetRefused("an inline image must be a valid PNG data URL of at most 100 kB")
+    return raw, "image/png"
 
 
 def qr_svg(text: str) -> Markup:
@@ -95,7 +142,8 @@ def _fetcher_class():
         """WeasyPrint's fetcher with every handler cut off: only fetch_static answers."""
 
         def fetch(self, url, headers=None):
-            body, mime = fetch_static(url)
+            inline = url.startswith(INLINE_PNG_PREFIX)
+            body, mime = fetch_inline_png(url) if inline else fetch_static(url)
             return URLFetcherResponse(url, body, {"Content-Type": mime})
 
         def open(self, url, data=None, timeout=None):

@@ -14,8 +14,6 @@ odr.notifications), so an account without a password cannot sign online.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import re
 import unicodedata
@@ -45,7 +43,6 @@ CLAUSES = ("parties", "facts", "terms", "performance", "breach", "effect")
 MAX_CLAUSE = 10_000
 MAX_COMMENT = 2000
 MAX_DRAWN_BYTES = 100_000  # a drawn signature: a PNG of at most ~100 kB
-PNG_PREFIX = "data:image/png;base64,"
 
 HEADINGS = {
     "zh_CN": {
@@ -291,16 +288,14 @@ def unlock(case, mediator, agreement: Agreement) -> Agreement:
 
 
 def _drawn(value) -> str | None:
+    """A drawn signature as sent by the room's canvas: a PNG data URL of at most 100 kB that
+    really decodes as a PNG (it is printed on the agreement paper), else a clear refusal."""
+    from ..documents.render import decode_png_data_url
+
     if value in (None, ""):
         return None
-    error = _("The drawn signature must be a PNG image of at most 100 kB.")
-    if not isinstance(value, str) or not value.startswith(PNG_PREFIX) or len(value) > MAX_DRAWN_BYTES * 4 // 3 + 100:
-        raise ValidationFailed(error, fields={"drawn_signature": [error]})
-    try:
-        raw = base64.b64decode(value[len(PNG_PREFIX):], validate=True)
-    except (binascii.Error, ValueError):
-        raise ValidationFailed(error, fields={"drawn_signature": [error]}) from None
-    if not raw.startswith(b"\x89PNG\r\n\x1a\n") or len(raw) > MAX_DRAWN_BYTES:
+    if decode_png_data_url(value, max_bytes=MAX_DRAWN_BYTES) is None:
+        error = _("The drawn signature must be a PNG image of at most 100 kB.")
         raise ValidationFailed(error, fields={"drawn_signature": [error]})
     return value
 

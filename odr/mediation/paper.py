@@ -3,8 +3,10 @@
 
 The paper prints the signed text itself (the clauses under their headings, exactly as hashed),
 the signatures with their times and the SHA-256 of the text, the seal area and the copies
-(People's Mediation Law Art. 29). A drawn signature is kept in the record, not printed: the
-paper renderer fetches no data URLs.
+(People's Mediation Law Art. 29). A drawn signature is printed as an image beside the signer's
+name: its PNG data URL (checked when it was signed and again by the renderer's fetcher, which
+accepts inline PNGs and nothing else that is not a static file) is part of the paper's data, so
+the document's stored inputs hold exactly what was printed.
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ def build(case, lang: str) -> dict:
             "effective_on": date_text(max(s.signed_at for s in signed), lang),
             "signatures": [
                 {"role": ROLE_WORDS[lang].get(s.role, s.role), "name": s.name,
-                 "typed": s.typed_signature, "signed_at": time_text(s.signed_at, lang),
+                 "typed": s.typed_signature, "drawn": s.drawn_signature,
+                 "signed_at": time_text(s.signed_at, lang),
                  "sha256": s.text_sha256}
                 for s in sorted(signed, key=lambda s: (order.get(s.role, 9), s.id))
             ],
