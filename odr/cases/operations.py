@@ -234,6 +234,8 @@ def transition(case: Case, action: str, actor, *, reason: str | None = None, exp
     for name in rule.takes:
         if data.get(name) is not None:
             _apply_field(case, name, data[name])
+    for name in rule.clears:
+        _apply_field(case, name, None)
     now = utcnow()
     if rule.target != previous:
         case.state = rule.target
@@ -265,7 +267,10 @@ def transition(case: Case, action: str, actor, *, reason: str | None = None, exp
 
 
 def _apply_field(case: Case, name: str, value) -> None:
-    if name == "target_organisation_id":
+    if name == "target_organisation_id" and value is None:
+        case.target_organisation_id = None
+        case.target_organisation = None
+    elif name == "target_organisation_id":
         target = db.session.get(Organisation, int(value))
         if target is None or not target.active:
             raise ValidationFailed(_("No such organisation."), fields={name: [_("No such organisation.")]})
