@@ -175,18 +175,19 @@ class CaseAssignment(db.Model):
 
 
 def list_load_options() -> tuple:
-    """How a list of cases (dashboard, API list) loads: parties in one extra query, the
-    organisation's name by join, and nothing a list row does not show (the long texts, the
-    organisation's own region and categories)."""
-    from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
+    """How a list of cases (the API list) loads: only the columns a list item shows, parties in
+    one extra query, the organisation's name by join. (Each column left out is work the ORM does
+    not do for every row; at 50 rows a page that was a third of the request.)"""
+    from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 
     from ..orgs.models import Organisation
 
     return (
-        defer(Case.facts),
-        defer(Case.claims),
-        selectinload(Case.parties),
+        load_only(Case.id, Case.reference, Case.state, Case.category, Case.title, Case.claim_amount,
+                  Case.currency, Case.organisation_id, Case.created_at, Case.state_deadline),
+        selectinload(Case.parties).load_only(Party.id, Party.case_id, Party.side, Party.kind, Party.name),
         joinedload(Case.organisation).options(
-            lazyload(Organisation.region), lazyload(Organisation.categories)
+            load_only(Organisation.id, Organisation.name, Organisation.name_en),
+            lazyload(Organisation.region), lazyload(Organisation.categories),
         ),
     )
