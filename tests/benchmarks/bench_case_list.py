@@ -8,7 +8,7 @@ dropped at the end) it builds the schema with the migrations, seeds the demo wor
 organisations, accounts) through the real operations, then bulk-inserts N cases with two parties
 each (SQLAlchemy Core `insert()` with lists of dicts, in batches), spread over states,
 organisations, categories, dates and deadlines. It then serves the app with werkzeug's WSGI
-server on 127.0.0.1 in a thread and times requests from this process with http.client:
+server on 127.0.0.1 in a child process and times requests from this one with http.client:
 
     GET /healthz                          the stack's floor (no database)
     GET /api/v1/cases?limit=50            first keyset page, as the clerk (API token)
@@ -318,31 +318,39 @@ def _flush_rows(*pairs) -> None:
 
 # -- serving and timing -------------------------------------------------------------------------
 class Server:
-    """The app on 127.0.0.1 (werkzeug's threaded WSGI server) in a daemon thread."""
+    """The app on 127.0.0.1 (werkzeug's threaded WSGI server) in a child process of its own, so the
+    timing client here never competes with it for the interpreter lock (in one process a thread
+    switch alone could add up to 5 ms, `sys.getswitchinterval()`, to a request)."""
 
     def __init__(self, app):
+        import multiprocessing
+
         from werkzeug.serving import make_server
 
+        with app.app_context():
+            db.engine.dispose()  # no pooled connection may cross the fork
+        Meter(app)
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.port = self.server.server_port
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.process = multiprocessing.get_context("fork").Process(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self):
-        self.thread.start()
+        self.process.start()
+        self.server.socket.close()  # the child listens; this process only connects
         return self
 
     def __exit__(self, *exc):
-        self.server.shutdown()
-        self.thread.join()
+        self.process.terminate()
+        self.process.join()
 
 
 class Meter:
-    """Counts SQL statements, and the server thread's CPU time per request (which, unlike wall
-    time, hardly moves when other processes compete for the machine's two cores)."""
+    """In the server: counts the SQL statements of each request and its CPU time (which, unlike
+    wall time, hardly moves when other processes compete for the machine's cores), and reports
+    both in response headers for the client to collect."""
 
     def __init__(self, app):
         self.queries = 0
-        self.cpu_ms = 0.0
         with app.app_context():
             event.listen(db.engine, "before_cursor_execute", self._statement)
         self.wsgi_app = app.wsgi_app
@@ -352,11 +360,18 @@ class Meter:
         self.queries += 1
 
     def __call__(self, environ, start_response):
-        started = time.thread_time()
-        try:
-            return list(self.wsgi_app(environ, start_response))  # the body is built inside the timing
-        finally:
-            self.cpu_ms = (time.thread_time() - started) * 1000
+        started, queries_before = time.thread_time(), self.queries
+        response = {}
+
+        def hold(status, headers, exc_info=None):
+            response.update(status=status, headers=headers)
+            return lambda data: None
+
+        body = list(self.wsgi_app(environ, hold))  # the body is built inside the timing
+        cpu_ms = (time.thread_time() - started) * 1000
+        start_response(response["status"], response["headers"] + [
+            ("X-Bench-CPU-ms", f"{cpu_ms:.3f}"), ("X-Bench-SQL", str(self.queries - queries_before))])
+        return body
 
 
 class Client:
@@ -373,6 +388,8 @@ class Client:
         self.conn.request(method, path, body=body, headers=headers)
         response = self.conn.getresponse()
         data = response.read()
+        self.last_cpu_ms = float(response.getheader("X-Bench-CPU-ms") or 0)
+        self.last_sql = int(response.getheader("X-Bench-SQL") or 0)
         for header in response.msg.get_all("Set-Cookie") or ():
             for name, morsel in SimpleCookie(header).items():
                 if morsel.value and morsel["max-age"] != "0":
@@ -406,19 +423,18 @@ def api_token(app, email: str) -> str:
     return secret
 
 
-def time_requests(client, meter, path, headers, n, warmup=20):
+def time_requests(client, path, headers, n, warmup=20):
     for _ in range(warmup):
         status, _ = client.request("GET", path, headers=headers)
         if status != 200:
             raise RuntimeError(f"GET {path} answered {status}")
     times, queries, cpu = [], [], []
     for _ in range(n):
-        before = meter.queries
         started = time.perf_counter()
         status, _ = client.request("GET", path, headers=headers)
         times.append((time.perf_counter() - started) * 1000)
-        queries.append(meter.queries - before)
-        cpu.append(meter.cpu_ms)
+        queries.append(client.last_sql)
+        cpu.append(client.last_cpu_ms)
         assert status == 200, (path, status)
     cuts = statistics.quantiles(times, n=100, method="inclusive")
     return {"p50": statistics.median(times), "p95": cuts[94], "queries": statistics.median(queries),
@@ -457,7 +473,6 @@ def measure(app, requests: int, case_count: int) -> list[tuple]:
     tokens = {who: {"Authorization": f"Bearer {api_token(app, f'{who}@demo.odr')}"}
               for who in ("clerk", "mediator", "applicant")}
     clerk = tokens["clerk"]
-    meter = Meter(app)
     rows = []
     with Server(app) as server:
         api = Client(server.port)
@@ -483,7 +498,7 @@ def measure(app, requests: int, case_count: int) -> list[tuple]:
                 ("  API as applicant", api, "/api/v1/cases?limit=50", tokens["applicant"]),
             ]
         for label, client, path, headers in plan:
-            rows.append((label, time_requests(client, meter, path, headers, requests)))
+            rows.append((label, time_requests(client, path, headers, requests)))
     return rows
 
 
