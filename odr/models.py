@@ -18,6 +18,7 @@ from .mediation.models import (
     RoomMessage,
     Signature,
 )
+from .mediation.session_models import MediationSession, SessionNotes
 from .notifications.models import Notification, OutboxMessage
 from .orgs.models import DeadlineSetting, Membership, Organisation, OrganisationCategory, Region
 from .referral.models import CaseOrigin, RecordConsent, Referral
@@ -28,5 +29,6 @@ __all__ = [
     "ApiToken", "AuditEvent", "Case", "CaseAssignment", "ChecklistTick", "EvaluationReport", "ExpertNote", "Counter", "DeadlineSetting", "Document", "Evidence", "GridAssignment", "IntakeRecord",
     "Invitation", "Membership", "Notification", "OutboxMessage", "Organisation", "OrganisationCategory", "Party", "Region", "RoomMessage",
     "DocumentService", "User",
+    "MediationSession", "SessionNotes",
     "CaseOrigin", "RecordConsent", "Referral",
 ]

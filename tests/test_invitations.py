@@ -23,6 +23,11 @@ from .notification_support import LINK, invited_case, outbox
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
+def _consent_jobs() -> dict:
+    """What run_due_jobs did about consent (it also reports other domains' jobs: sessions, ...)."""
+    return {key: value for key, value in run_due_jobs().items() if key in ("reminded", "expired")}
+
+
 def _in_app(user) -> list[Notification]:
     return list(db.session.execute(
         select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)).scalars())
@@ -246,8 +251,8 @@ def _awaiting(world, days_left: float, **kw):
 def test_the_reminder_is_sent_once(world):
     case = _awaiting(world, 1.5)
     far = _awaiting(world, 5)
-    assert run_due_jobs() == {"reminded": 1, "expired": 0}
-    assert run_due_jobs() == {"reminded": 0, "expired": 0}
+    assert _consent_jobs() == {"reminded": 1, "expired": 0}
+    assert _consent_jobs() == {"reminded": 0, "expired": 0}
     reminders = outbox(kind="consent_reminder")
     assert sorted(m.channel for m in reminders) == ["email", "sms"]
     assert {m.case_id for m in reminders} == {case.id} and far.id not in {m.case_id for m in reminders}
@@ -265,7 +270,7 @@ def test_no_answer_by_the_deadline_offers_referral_and_tells_the_applicant(world
     event = last_event("case.transition", case.id)
     assert (event.payload["step"], event.actor_id) == ("consent_expired", None)
     assert [n.kind for n in _in_app(world.applicant)] == ["consent_expired"]
-    assert run_due_jobs() == {"reminded": 0, "expired": 0}
+    assert _consent_jobs() == {"reminded": 0, "expired": 0}
 
 
 def test_the_case_page_leads_the_respondent_to_their_answer(world, login):

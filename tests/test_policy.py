@@ -47,7 +47,10 @@ SUPERVISOR = READ | {"case.set_risk", "case.audit", "room.joint.read", "mediatio
 ADMIN = READ | {"case.assign_mediator", "case.audit"}
 MEDIATOR = READ | ROOM_MEDIATOR | {
     "case.evidence.upload", "case.set_risk", "case.invite", "case.document.issue",
-} | EVALUATE | {"case.evaluation.note"}
+} | EVALUATE | {"case.evaluation.note"} | {
+    # Sessions, their notes (the mediator's alone), the conflict-of-interest declaration.
+    "mediation.session.manage", "mediation.notes.view", "mediation.notes.edit", "case.mediator.declare",
+}
 APPLICANT = READ | ROOM_APPLICANT | {"case.evidence.upload"} | EVALUATE
 RESPONDENT = READ | ROOM_RESPONDENT | {"case.evidence.upload", "case.evaluation.checklist",
                                       "case.respond", "case.statement"}
@@ -136,7 +139,7 @@ EXPECTED: dict[CaseState, dict[str, set[str]]] = {
         "grid_worker": READ,
         "consultant": READ,
         "mediator": READ | {"room.joint.read", "room.caucus.applicant", "room.caucus.respondent",
-                            "mediation.view"},
+                            "mediation.view", "mediation.notes.view"},
         "clerk": READ | {"case.audit", "room.joint.read", "mediation.view"},
         "supervisor": READ | {"case.audit", "room.joint.read", "mediation.view"},
         "court_clerk": READ,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.enums import (
@@ -94,7 +94,9 @@ class Case(db.Model):
 
     @property
     def mediator_ids(self) -> set[int]:
-        return {a.user_id for a in self.assignments if a.removed_at is None}
+        """The mediators working the case. One who declared a relation to a party is held back
+        until a clerk decides (CaseAssignment.conflict_status "pending")."""
+        return {a.user_id for a in self.assignments if a.removed_at is None and a.is_effective}
 
     def __repr__(self) -> str:
         return f"<Case {self.reference} {self.state}>"
@@ -159,6 +161,9 @@ class Evidence(db.Model):
     __table_args__ = (db.CheckConstraint("size > 0", name="not_empty"),)
 
 
+CONFLICT_PENDING = "pending"
+
+
 class CaseAssignment(db.Model):
     """A mediator working a case. Removed assignments are kept for the record."""
 
@@ -169,9 +174,31 @@ class CaseAssignment(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The mediator's declaration of any relation to the parties (conflict of interest), made
+    # once on the case page after the assignment (cases/operations.declare_relation).
+    declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    has_relation: Mapped[bool | None] = mapped_column(Boolean)
+    relation_details: Mapped[str | None] = mapped_column(Text)
+    # None: no conflict declared; "pending": declared, the mediator is held back until a clerk
+    # decides; "allowed": a clerk let the assignment stand (with a reason); "replaced": removed.
+    conflict_status: Mapped[str | None] = mapped_column(String(16))
+    conflict_reason: Mapped[str | None] = mapped_column(Text)
+    conflict_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    conflict_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     case: Mapped[Case] = relationship(back_populates="assignments")
-    user = relationship("User", lazy="joined")
+    user = relationship("User", lazy="joined", foreign_keys=[user_id])
+
+    __table_args__ = (
+        db.CheckConstraint(
+            "conflict_status IS NULL OR conflict_status IN ('pending', 'allowed', 'replaced')",
+            name="conflict_status_values",
+        ),
+    )
+
+    @property
+    def is_effective(self) -> bool:
+        return self.conflict_status != CONFLICT_PENDING
 
 
 def list_load_options() -> tuple:

@@ -6,6 +6,7 @@ view, an API endpoint, a CLI command) commits once, so a failure rolls back ever
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ from ..core.uploads import ALLOWED_TYPES, MAX_EVIDENCE_BYTES, sniff
 from ..extensions import db
 from ..orgs.models import (
     DeadlineSetting,
+    Membership,
     Organisation,
     OrganisationCategory,
     Region,
@@ -289,12 +291,152 @@ def assign_mediator(case: Case, actor, mediator) -> CaseAssignment:
     )
     if not is_member:
         raise ValidationFailed(_("This mediator does not belong to the organisation handling the case."))
-    if mediator.id in case.mediator_ids:
+    if any(a.user_id == mediator.id and a.removed_at is None for a in case.assignments):
         raise Conflict(_("This mediator is already assigned."))
     assignment = CaseAssignment(user_id=mediator.id, user=mediator)
     case.assignments.append(assignment)
     db.session.flush()
     record("case.mediator_assigned", actor=actor, case=case, mediator_id=mediator.id)
+    return assignment
+
+
+# ---- choosing a mediator: suggestions, the conflict-of-interest declaration -----------------
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A mediator who may take the case, with what the ranking looked at."""
+
+    user: object
+    open_cases: int  # cases the mediator works now that are not finished
+    same_category: int  # cases of this category the mediator has worked (any state)
+    same_region: int  # cases from this case's region the mediator has worked (any state)
+
+
+def suggest_mediators(case: Case) -> list[Suggestion]:
+    """The mediators who may take `case` (members of its organisation or one above it, as
+    assign_mediator requires), best first.
+
+    The ranking, in this order: fewest open cases first (spreading the work is what keeps every
+    case moving); among equal loads, more experience with this category (a specialty is what
+    one has done, until the roster of a later issue records declared specialties); then more
+    cases from this region (knowing the place and its people); then by name. Three grouped
+    queries, whatever the number of mediators.
+    """
+    from sqlalchemy import func
+
+    from ..auth.models import User
+    from ..core.enums import FINAL_STATES, Role
+
+    if case.organisation is None:
+        return []
+    # The organisation and those above it: "/1/4/9/" -> "/1/", "/1/4/", "/1/4/9/".
+    parts = [p for p in case.organisation.path.split("/") if p]
+    paths = ["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]
+    org_ids = select(Organisation.id).where(Organisation.path.in_(paths))
+    candidates = db.session.execute(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.role == Role.MEDIATOR, Membership.organisation_id.in_(org_ids),
+               User.active.is_(True))
+        .distinct()
+    ).scalars().all()
+    if not candidates:
+        return []
+    ids = [user.id for user in candidates]
+    working = (CaseAssignment.user_id.in_(ids), CaseAssignment.removed_at.is_(None))
+
+    def counts(*where) -> dict[int, int]:
+        rows = db.session.execute(
+            select(CaseAssignment.user_id, func.count(func.distinct(Case.id)))
+            .join(Case, Case.id == CaseAssignment.case_id)
+            .where(*working, Case.id != case.id, *where)
+            .group_by(CaseAssignment.user_id)
+        ).all()
+        return dict(rows)
+
+    open_cases = counts(Case.state.not_in(list(FINAL_STATES)))
+    same_category = counts(Case.category == case.category)
+    same_region = counts(Case.region_id == case.region_id) if case.region_id is not None else {}
+    assigned = {a.user_id for a in case.assignments if a.removed_at is None}
+    suggestions = [
+        Suggestion(user, open_cases.get(user.id, 0), same_category.get(user.id, 0),
+                   same_region.get(user.id, 0))
+        for user in candidates if user.id not in assigned
+    ]
+    suggestions.sort(key=lambda s: (s.open_cases, -s.same_category, -s.same_region, s.user.name, s.user.id))
+    return suggestions
+
+
+def _own_assignment(case: Case, mediator) -> CaseAssignment:
+    for assignment in case.assignments:
+        if assignment.user_id == mediator.id and assignment.removed_at is None:
+            return assignment
+    raise NotAllowed(_("You are not assigned to this case."))
+
+
+def declare_relation(case: Case, mediator, *, has_relation: bool, details: str = "") -> CaseAssignment:
+    """The assigned mediator says whether they have any relation to the parties (a relative, a
+    business partner, a prior dispute: People's Mediation Law Art. 15 and the mediator's duty of
+    impartiality). Once; a declared relation holds the mediator back until a clerk decides."""
+    _ensure_open(case)
+    assignment = _own_assignment(case, mediator)
+    if assignment.declared_at is not None:
+        raise Conflict(_("You have already made your declaration for this case."))
+    details = (details or "").strip()
+    if has_relation and not details:
+        message = _("Say what the relation is.")
+        raise ValidationFailed(message, fields={"relation_details": [message]})
+    assignment.declared_at = utcnow()
+    assignment.has_relation = bool(has_relation)
+    assignment.relation_details = details[:2000] if has_relation else None
+    if has_relation:
+        assignment.conflict_status = "pending"
+    db.session.flush()
+    record("case.mediator_declared", actor=mediator, case=case, mediator_id=mediator.id,
+           has_relation=bool(has_relation), details=assignment.relation_details)
+    if has_relation:
+        _tell_clerks_of_conflict(case, mediator)
+    return assignment
+
+
+def _tell_clerks_of_conflict(case: Case, mediator) -> None:
+    from ..core.enums import Role
+    from ..notifications.operations import notify
+
+    if case.organisation is None:
+        return
+    clerks = db.session.execute(
+        select(Membership).where(Membership.role == Role.CLERK)
+    ).scalars().all()
+    for membership in clerks:
+        if case.organisation.path.startswith(membership.organisation.path) and membership.user.active:
+            notify(membership.user, "mediator_conflict", {"url": f"/cases/{case.id}",
+                                                          "mediator": mediator.name},
+                   case=case, channels=("in_app",))
+
+
+def pending_conflicts(case: Case) -> list[CaseAssignment]:
+    return [a for a in case.assignments if a.removed_at is None and a.conflict_status == "pending"]
+
+
+def decide_conflict(case: Case, clerk, assignment: CaseAssignment, *, allow: bool, reason: str) -> CaseAssignment:
+    """A clerk decides on a declared relation: let the mediator work the case anyway, or take
+    them off it. Either way with a reason, audited."""
+    _ensure_open(case)
+    if assignment.case_id != case.id or assignment.conflict_status != "pending" or assignment.removed_at:
+        raise Conflict(_("There is no declared conflict waiting for a decision."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Please give a reason."), fields={"reason": [_("Please give a reason.")]})
+    now = utcnow()
+    assignment.conflict_status = "allowed" if allow else "replaced"
+    assignment.conflict_reason = reason[:2000]
+    assignment.conflict_decided_by_id = clerk.id
+    assignment.conflict_decided_at = now
+    if not allow:
+        assignment.removed_at = now
+    db.session.flush()
+    record("case.mediator_conflict_decided", actor=clerk, case=case, mediator_id=assignment.user_id,
+           decision=assignment.conflict_status, reason=reason)
     return assignment
 
 

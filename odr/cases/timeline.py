@@ -204,7 +204,88 @@ def _document_issued(event, actor, ctx) -> Described:
                   "code": p.get("code")}, ""
 
 
+# ---- mediation sessions and the mediator's declaration (odr/mediation/sessions.py) ------------
+
+def _case_session(ctx, session_id):
+    """The case's sessions, read once per timeline (ctx is per call)."""
+    sessions = ctx.__dict__.get("_sessions")
+    if sessions is None:
+        from ..mediation.sessions import case_sessions
+
+        sessions = ctx.__dict__["_sessions"] = {s.id: s for s in case_sessions(ctx.case)}
+    return sessions.get(session_id)
+
+
+def _session_when(iso: str | None, zone: str | None) -> str:
+    from zoneinfo import ZoneInfo
+
+    if not iso or not zone:
+        return ""
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(ZoneInfo(zone))
+    return f"{moment:%Y-%m-%d %H:%M} ({zone})"
+
+
+def _session_event(message) -> Callable:
+    """A session's event, seen by whoever may see the session (a caucus: its side, the mediator)."""
+
+    def describe(event, actor, ctx) -> Described:
+        from ..mediation.sessions import may_see
+
+        p = event.payload
+        session = _case_session(ctx, p.get("session_id"))
+        if session is None or not may_see(ctx.viewer, ctx.case, session):
+            return None
+        when = _session_when(p.get("starts_at"), p.get("timezone"))
+        text = str(message) % {"actor": actor, "when": when}
+        note = _("Reason: %(reason)s", reason=p["reason"]) if p.get("reason") else ""
+        return text, {"session_id": session.id, "kind": session.kind.value, "starts_at": p.get("starts_at"),
+                      "timezone": p.get("timezone"), "reason": p.get("reason")}, note
+
+    return describe
+
+
+def _notes_saved(event, actor, ctx) -> Described:
+    if not can(ctx.viewer, "mediation.notes.view", ctx.case):
+        return None  # the notes are the mediator's; even that they changed is theirs
+    return _("%(actor)s updated the notes of a session", actor=actor), {
+        "session_id": event.payload.get("session_id")}, ""
+
+
+def _mediator_declared(event, actor, ctx) -> Described:
+    p = event.payload
+    if not p.get("has_relation"):
+        return _("%(actor)s declared no relation to the parties", actor=actor), {"has_relation": False}, ""
+    if not ctx.is_staff:
+        return None
+    return (_("%(actor)s declared a relation to the parties", actor=actor),
+            {"has_relation": True, "details": p.get("details")}, p.get("details") or "")
+
+
+def _conflict_decided(event, actor, ctx) -> Described:
+    if not ctx.is_staff:
+        return None
+    p = event.payload
+    name = ctx.mediator_name(p.get("mediator_id"))
+    if p.get("decision") == "allowed":
+        text = _("%(actor)s let %(name)s continue despite the declared relation", actor=actor, name=name)
+    else:
+        text = _("%(actor)s took %(name)s off the case because of the declared relation", actor=actor,
+                 name=name)
+    return text, {"decision": p.get("decision"), "mediator_id": p.get("mediator_id"),
+                  "reason": p.get("reason")}, _("Reason: %(reason)s", reason=p.get("reason", ""))
+
+
 DESCRIBERS: dict[str, Callable[..., Described]] = {
+    "session.scheduled": _session_event(_l("%(actor)s scheduled a mediation session for %(when)s")),
+    "session.rescheduled": _session_event(_l("%(actor)s moved a mediation session to %(when)s")),
+    "session.cancelled": _session_event(_l("%(actor)s cancelled a mediation session")),
+    "session.opened": _session_event(_l("%(actor)s opened the mediation session")),
+    "session.closed": _session_event(_l("%(actor)s closed the mediation session")),
+    "session.reminded": _hidden,  # the reminders themselves are the notice
+    "session.notes_saved": _notes_saved,
+    "session.record_issued": _hidden,  # "document.issued" tells it
+    "case.mediator_declared": _mediator_declared,
+    "case.mediator_conflict_decided": _conflict_decided,
     "document.issued": _document_issued,
     "document.downloaded": _staff_only(_l("%(actor)s downloaded a document")),
     # Room messages are read in the room, where the channel rules apply; the timeline would leak them.

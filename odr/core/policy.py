@@ -103,12 +103,22 @@ CASE_RULES: dict[str, frozenset[str]] = {
     "mediation.agreement.sign": frozenset(
         {Side.APPLICANT.value, Side.RESPONDENT.value, Role.REPRESENTATIVE.value, Role.MEDIATOR.value}
     ),
+    # Sessions (odr/mediation/sessions.py, docs/sessions.md): the mediator schedules, moves,
+    # cancels, opens and closes them; who sees a session is who may follow its channel (a caucus
+    # session only that side and the mediator). The mediator's notes of the sessions are the
+    # mediator's alone: never the parties', not even the clerk's (they read the issued record).
+    "mediation.session.manage": frozenset({Role.MEDIATOR.value}),
+    "mediation.notes.view": frozenset({Role.MEDIATOR.value}),
+    "mediation.notes.edit": frozenset({Role.MEDIATOR.value}),
+    # The assigned mediator's declaration of any relation to the parties (conflict of interest).
+    "case.mediator.declare": frozenset({Role.MEDIATOR.value}),
 }
 # What stays allowed on a finished case: reading (the room's record included).
 READ_ACTIONS = frozenset(
     {"case.view", "case.timeline", "case.evidence.list", "case.audit", "case.document.view",
      "case.evaluation.view",
-     "room.joint.read", "room.caucus.applicant", "room.caucus.respondent", "mediation.view"}
+     "room.joint.read", "room.caucus.applicant", "room.caucus.respondent", "mediation.view",
+     "mediation.notes.view"}
 )
 # Edits that only make sense before a case is submitted, for those who are not staff.
 DRAFT_ONLY_FOR_PARTIES = {"case.edit", "case.party.add"}
@@ -327,7 +337,9 @@ def visible_cases_clause(user):
             or_(Party.user_id == user.id, Party.representative_user_id == user.id)
         ),
         select(CaseAssignment.case_id).where(
-            CaseAssignment.user_id == user.id, CaseAssignment.removed_at.is_(None)
+            CaseAssignment.user_id == user.id, CaseAssignment.removed_at.is_(None),
+            # Held back by a declared conflict of interest until a clerk decides (mediator_ids).
+            or_(CaseAssignment.conflict_status.is_(None), CaseAssignment.conflict_status != "pending"),
         ),
     )
     clauses = [Case.id.in_(own)]

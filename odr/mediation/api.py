@@ -228,3 +228,6 @@ def settlement_summary(case):
                 "status": agreement.status.value, "version": agreement.version,
                 "sha256": agreement.text_sha256,
                 "signatures": len(agreements.signatures(agreement))}}
+
+
+from . import session_api  # noqa: E402, F401  (sessions, notes, choosing a mediator: routes on blp)

@@ -28,7 +28,7 @@ from ..core.audit import record
 from ..core.errors import NotFound, OperationError, ValidationFailed
 from ..core.policy import authorize, can
 from ..extensions import db, socketio
-from . import broadcast
+from . import broadcast, sessions
 from . import operations as ops
 from .access import authenticated_user, locale_for, origin_allowed
 from .realtime import Connection, Joined, Registry, TokenBucket
@@ -46,6 +46,7 @@ class RoomState:
     def reset(self) -> None:
         self.registry.clear()
         self.send_limit.clear()
+        sessions.GATE.clear()
 
 
 def init_app(app) -> None:
@@ -235,6 +236,7 @@ class MediationNamespace(Namespace):
             # A closed room says so to everyone who can read it; then who may write in it.
             ops.ensure_writable(case, channel)
             authorize(user, ops.write_action(channel), case)
+            sessions.refuse_if_waiting(case.id, channel, ops.role_in_case(user, case))  # the waiting room
             wait = limits.take(user.id)
             if wait:
                 raise ops.RateLimited(
@@ -270,4 +272,5 @@ class MediationNamespace(Namespace):
         return {"ok": True}
 
 
+from . import session_events  # noqa: E402, F401, I001  (session:list, session:open, session:close)
 from . import settlement_events  # noqa: E402, F401  (proposals, bids, agreement: on_<event>)

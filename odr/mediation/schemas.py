@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from ..core.schemas import Amount, Day, Length, Range, Regexp, Schema, Text
+from ..core.schemas import Amount, Day, Length, OneOf, Range, Regexp, Schema, Text
 
 
 class InstalmentSchema(Schema):
@@ -69,3 +69,54 @@ class SignInSchema(Schema):
                            metadata={"description": "SHA-256 of the locked text the signer read."})
     drawn_signature = fields.String(load_default=None, allow_none=True, validate=Length(max=140_000),
                                     metadata={"description": "A PNG data URL, at most 100 kB."})
+
+
+# ---- sessions (odr/mediation/sessions.py, docs/sessions.md) -------------------------------------
+
+class SessionInSchema(Schema):
+    starts_at = fields.NaiveDateTime(required=True, metadata={
+        "description": "Local date and time in `timezone`, without an offset: 2026-12-01T09:30."})
+    timezone = fields.String(load_default="Asia/Shanghai", validate=Length(max=64),
+                             metadata={"description": "IANA time zone name."})
+    duration_minutes = fields.Integer(load_default=60, metadata={"description": "30, 45, 60, 90, 120, 180 or 240."})
+    agenda = Text(required=True, validate=Length(max=4000))
+    kind = fields.String(load_default="joint", validate=OneOf(["joint", "caucus"]))
+    side = fields.String(load_default=None, allow_none=True, validate=OneOf(["applicant", "respondent"]),
+                         metadata={"description": "For a caucus (private) session: the side."})
+
+
+class RescheduleSchema(Schema):
+    starts_at = fields.NaiveDateTime(required=True)
+    timezone = fields.String(load_default=None, allow_none=True, validate=Length(max=64))
+    duration_minutes = fields.Integer(load_default=None, allow_none=True)
+    agenda = Text(load_default=None, allow_none=True, validate=Length(max=4000))
+    reason = Text(required=True, validate=Length(max=2000))
+
+
+class CancelSchema(Schema):
+    reason = Text(required=True, validate=Length(max=2000))
+
+
+class NotesInSchema(Schema):
+    attendees = Text(load_default="", validate=Length(max=20000))
+    discussed = Text(load_default="", validate=Length(max=20000))
+    results = Text(load_default="", validate=Length(max=20000))
+    expected_version = fields.Integer(load_default=None, allow_none=True, validate=Range(1, 2**31 - 1))
+
+
+class RecordInSchema(Schema):
+    lang = fields.String(load_default="zh_CN", validate=OneOf(["zh_CN", "en"]))
+
+
+class DeclarationInSchema(Schema):
+    has_relation = fields.Boolean(required=True)
+    relation_details = Text(load_default="", validate=Length(max=2000))
+
+
+class AssignInSchema(Schema):
+    mediator_id = fields.Integer(required=True, validate=Range(1, 2**31 - 1))
+
+
+class ConflictDecisionSchema(Schema):
+    decision = fields.String(required=True, validate=OneOf(["allow", "replace"]))
+    reason = Text(required=True, validate=Length(max=2000))

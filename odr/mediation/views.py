@@ -72,3 +72,6 @@ def room(case_id: int):
         "mediation/room.html", case=case, tabs=tabs, max_chars=MAX_BODY_CHARS,
         role=role_in_case(current_user, case),
     )
+
+
+from . import session_views  # noqa: E402, F401  (sessions, notes, choosing a mediator: routes on bp)

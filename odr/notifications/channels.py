@@ -40,6 +40,10 @@ class SmtpEmailBackend:
         mail.set_content(message.body)
         if message.body_html:
             mail.add_alternative(message.body_html, subtype="html")
+        for item in message.attachments or ():
+            maintype, _, subtype = item["content_type"].partition("/")
+            mail.add_attachment(item["text"].encode("utf-8"), maintype=maintype, subtype=subtype,
+                                filename=item["filename"])
         return mail
 
     def send(self, message) -> None:

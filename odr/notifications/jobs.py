@@ -6,6 +6,7 @@ run_due_jobs(now) is idempotent: a second run at the same moment does nothing mo
       newer than the case's entry into the state, is the record that it was sent);
   (b) consent expiry: a case still awaiting the respondent past its deadline takes the
       `consent_expired` step as the system (actor None); the step hook tells the applicant.
+  (d) mediation sessions: reminders 24 hours and 1 hour before each scheduled session.
 Each case is its own transaction: one failing case does not hold up the others.
 """
 
@@ -79,4 +80,11 @@ def run_due_jobs(now=None) -> dict:
         return True
 
     reminded = _each(due_ids, remind)
-    return {"reminded": reminded, "expired": expired}
+    return {"reminded": reminded, "expired": expired, "session_reminders": _session_reminders(now)}
+
+
+def _session_reminders(now) -> int:
+    """(d) mediation sessions: 24 h and 1 h before each (odr/mediation/sessions.remind_due)."""
+    from ..mediation.sessions import remind_due
+
+    return remind_due(now)

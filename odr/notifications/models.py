@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.models import UTCDateTime, utcnow
@@ -42,6 +42,8 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
+    # Files sent with an e-mail: [{"filename", "content_type", "text"}] (a session's .ics).
+    attachments: Mapped[list | None] = mapped_column(JSON)
     locale: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(10), default=QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -89,9 +89,11 @@ def _linkify(paragraph: str, url: str) -> Markup:
     return text
 
 
-def notify(recipient, kind: str, context: dict, *, case=None, channels=None) -> list:
+def notify(recipient, kind: str, context: dict, *, case=None, channels=None, attachments=None) -> list:
     """Tell `recipient` (a User or a Contact) about `kind`, on every channel they can be reached
-    by (or only `channels`). Returns the rows written; flushes, audits, never commits."""
+    by (or only `channels`). Returns the rows written; flushes, audits, never commits.
+
+    `attachments`: text files for the e-mail, [{"filename", "content_type", "text"}]."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     wanted = tuple(channels or CHANNELS)
@@ -110,6 +112,7 @@ def notify(recipient, kind: str, context: dict, *, case=None, channels=None) -> 
     if "email" in wanted and recipient.email:
         rows.append(OutboxMessage(channel="email", kind=kind, to=recipient.email, locale=locale,
                                   subject=text.subject[:200], body=text.body, body_html=text.html,
+                                  attachments=list(attachments) if attachments else None,
                                   case_id=case_id, status=QUEUED))
     if "sms" in wanted and recipient.phone:
         rows.append(OutboxMessage(channel="sms", kind=kind, to=recipient.phone, locale=locale,

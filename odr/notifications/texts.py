@@ -68,4 +68,43 @@ KINDS: dict[str, Texts] = {
            "%(url)s"),
         _l("[ODR] Assign a mediator to case %(reference)s: the respondent wants to agree. %(url)s"),
     ),
+    # Mediation sessions (odr/mediation/sessions.py). %(when)s is the start as
+    # "2026-12-01 09:30 (Asia/Shanghai)", %(agenda)s the agenda; the e-mail carries the .ics.
+    "session_invitation": Texts(
+        _l("Mediation session on %(when)s (case %(reference)s)"),
+        _l("Dear %(name)s,\n\nThe mediator has arranged an online mediation session for \"%(title)s\" "
+           "(case %(reference)s) on %(when)s, for %(minutes)s minutes.\n\nAgenda: %(agenda)s\n\n"
+           "Open the mediation room at that time; the calendar file attached (or on the case page) "
+           "puts the session in your calendar.\n\n%(url)s"),
+        _l("[ODR] Mediation session, case %(reference)s: %(when)s. %(url)s"),
+    ),
+    "session_rescheduled": Texts(
+        _l("Mediation session moved to %(when)s (case %(reference)s)"),
+        _l("Dear %(name)s,\n\nThe mediation session for \"%(title)s\" (case %(reference)s) has been "
+           "moved to %(when)s, for %(minutes)s minutes. The reason given: %(reason)s\n\nAgenda: "
+           "%(agenda)s\n\nThe calendar file attached updates the entry in your calendar.\n\n%(url)s"),
+        _l("[ODR] Mediation session moved, case %(reference)s: now %(when)s. %(url)s"),
+    ),
+    "session_cancelled": Texts(
+        _l("Mediation session of %(when)s cancelled (case %(reference)s)"),
+        _l("Dear %(name)s,\n\nThe mediation session for \"%(title)s\" (case %(reference)s) on "
+           "%(when)s has been cancelled. The reason given: %(reason)s\n\nThe calendar file attached "
+           "removes it from your calendar.\n\n%(url)s"),
+        _l("[ODR] Mediation session of %(when)s cancelled, case %(reference)s. %(url)s"),
+    ),
+    "session_reminder": Texts(
+        _l("Reminder: mediation session on %(when)s (case %(reference)s)"),
+        _l("Dear %(name)s,\n\nThis is a reminder of the online mediation session for \"%(title)s\" "
+           "(case %(reference)s) on %(when)s.\n\nAgenda: %(agenda)s\n\nOpen the mediation room at "
+           "that time:\n\n%(url)s"),
+        _l("[ODR] Reminder: mediation session, case %(reference)s, %(when)s. %(url)s"),
+    ),
+    "mediator_conflict": Texts(
+        _l("A mediator declared a relation to the parties (case %(reference)s)"),
+        _l("Dear %(name)s,\n\nThe mediator %(mediator)s declared a relation to the parties of "
+           "\"%(title)s\" (case %(reference)s). The mediator is held back from the case until you "
+           "decide, with a reason, whether the assignment stands.\n\n%(url)s"),
+        _l("[ODR] Mediator %(mediator)s declared a relation to the parties of case %(reference)s. "
+           "Decide: %(url)s"),
+    ),
 }
