@@ -139,7 +139,7 @@ def test_moving_keeps_the_uid_and_bumps_the_sequence_cancelling_sends_cancel(med
         select(AuditEvent.action).where(AuditEvent.case_id == med.case.id, AuditEvent.action.like("session.%"))
         .order_by(AuditEvent.id))]
     assert actions == ["session.scheduled", "session.rescheduled", "session.cancelled"]
-    timeline = med.applicant.get(f"{med.url}/timeline").get_json()
+    timeline = med.applicant.get(f"{med.url}/timeline", headers=EN).get_json()
     texts = " ".join(item["text"] for item in timeline)
     assert "scheduled a mediation session" in texts and "cancelled a mediation session" in texts
 
@@ -377,3 +377,20 @@ def test_notes_rows_belong_to_one_session(med):
     db.session.commit()
     assert _count(SessionNotes, SessionNotes.session_id == payload["id"]) == 1
     assert sessions.notes_of(session).version == 2
+
+
+def test_the_room_page_shows_a_party_the_waiting_room_until_the_session_opens(med):
+    payload = _schedule(med)
+    room = f"/cases/{med.case.id}/room"
+    html = med.applicant.get(room, headers=EN).get_data(as_text=True)
+    assert 'id="waiting-room"' in html and 'data-waiting="true"' in html
+    assert "Waiting for the mediator" in html and "工资数额核对" in html and "js/waiting.js" in html
+    mediator_page = med.mediator.get(room, headers=EN).get_data(as_text=True)
+    assert "Open the session" in mediator_page and "Waiting for the mediator" not in mediator_page
+    opened = med.mediator.post(f"/cases/{med.case.id}/sessions/{payload['id']}/open")
+    assert opened.status_code == 303 and opened.headers["Location"].endswith(room)
+    html = med.applicant.get(room, headers=EN).get_data(as_text=True)
+    assert 'data-waiting="false"' in html
+    # A case without sessions has no waiting room at all.
+    other = med.outsider.get(f"/cases/{med.other_case.id}/room")
+    assert other.status_code == 200 and 'id="waiting-room"' not in other.get_data(as_text=True)

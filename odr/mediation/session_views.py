@@ -316,3 +316,39 @@ def mediator_panel(case):
         "declare": declare,
         "form": g.get("session_form") or {"form": None, "errors": {}, "values": {}, "message": ""},
     }
+
+
+@bp.app_template_global()
+def waiting_room_for(case):
+    """For the room page (templates/mediation/_waiting.html): the mediator's open/close controls,
+    or a party's waiting room; None when the case has no sessions (the room is free)."""
+    from .models import Channel
+    from .session_models import SessionStatus
+
+    user = current_user
+    if not user.is_authenticated:
+        return None
+    if can(user, MANAGE, case):
+        items = [s for s in sessions.visible_sessions(case, user)
+                 if s.status in (SessionStatus.SCHEDULED, SessionStatus.OPEN)]
+        if not items:
+            return None
+        return {"mediator": True, "waiting": False, "texts": {},
+                "sessions": [{"payload": sessions.session_payload(s), "when": sessions.local_text(s),
+                              "status_label": sessions.status_label(s.status)} for s in items]}
+    gate = sessions.room_gate(case.id)
+    if gate is None:
+        return None
+    upcoming = [s for s in sessions.visible_sessions(case, user) if s.status == SessionStatus.SCHEDULED]
+    return {
+        "mediator": False,
+        "waiting": Channel.JOINT not in gate,
+        "next": sessions.session_payload(upcoming[0]) if upcoming else None,
+        "next_when": sessions.local_text(upcoming[0]) if upcoming else "",
+        "texts": {
+            "waiting": _("The mediator has not opened the session yet. You can read the room but "
+                         "not write; you will be let in as soon as it starts."),
+            "open": _("The session is open. You can write now."),
+            "closed": _("The mediator closed the session. You can read the room but not write."),
+        },
+    }

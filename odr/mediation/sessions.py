@@ -165,16 +165,16 @@ def _ensure_schedulable(case, mediator) -> None:
 
 def _ensure_upcoming(session: MediationSession) -> None:
     if session.status != SessionStatus.SCHEDULED:
-        raise Conflict(_("This session is %(status)s and can no longer be changed.",
+        raise Conflict(_("This session can no longer be changed (now: %(status)s).",
                          status=status_label(session.status)), code="session_not_scheduled")
 
 
 def status_label(status: SessionStatus) -> str:
     return {
-        SessionStatus.SCHEDULED: _("scheduled"),
-        SessionStatus.OPEN: _("open"),
-        SessionStatus.CLOSED: _("closed"),
-        SessionStatus.CANCELLED: _("cancelled"),
+        SessionStatus.SCHEDULED: _("Scheduled"),
+        SessionStatus.OPEN: _("In progress"),
+        SessionStatus.CLOSED: _("Ended"),
+        SessionStatus.CANCELLED: _("Cancelled"),
     }[SessionStatus(status)]
 
 
