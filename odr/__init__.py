@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from .mediation.events import init_app as init_mediation_rooms
     from .mediation.views import bp as mediation_pages
     from .notifications.views import bp as notification_pages
+    from .supervision.views import bp as supervision_pages
 
     init_mediation_rooms(app)  # the /mediation Socket.IO namespace
     app.register_blueprint(health)
@@ -104,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(mediation_pages)
     app.register_blueprint(invitation_pages)  # also registers the invitation step hooks
     app.register_blueprint(notification_pages)
+    app.register_blueprint(supervision_pages)  # the board, deadlines, instructions (odr/supervision)
     api.register_blueprint(cases_api)
     api.register_blueprint(evaluation_api)
     api.register_blueprint(tokens_api)

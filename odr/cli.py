@@ -83,6 +83,8 @@ def run_due_jobs_command():
 
     result = run_due_jobs()
     click.echo(f"Reminders sent: {result['reminded']}; consent deadlines passed: {result['expired']}.")
+    click.echo(f"Clock reminders: {result['reminders']}; escalated: {result['escalations']}; "
+               f"escalated up: {result['escalations_up']}; instructions escalated: {result['instructions_escalated']}.")
 
 
 @odr_cli.command("deliver-outbox")

@@ -20,8 +20,10 @@ from .mediation.models import (
 )
 from .mediation.session_models import MediationSession, SessionNotes
 from .notifications.models import Notification, OutboxMessage
+from .notifications.preferences import NotificationOptOut
 from .orgs.models import DeadlineSetting, Membership, Organisation, OrganisationCategory, Region
 from .referral.models import CaseOrigin, RecordConsent, Referral
+from .supervision.models import ClockAlert, Instruction
 
 __all__ = [
     "FaqEntry", "Message", "Question",
@@ -31,4 +33,5 @@ __all__ = [
     "DocumentService", "User",
     "MediationSession", "SessionNotes",
     "CaseOrigin", "RecordConsent", "Referral",
+    "ClockAlert", "Instruction", "NotificationOptOut",
 ]

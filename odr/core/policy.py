@@ -112,13 +112,25 @@ CASE_RULES: dict[str, frozenset[str]] = {
     "mediation.notes.edit": frozenset({Role.MEDIATOR.value}),
     # The assigned mediator's declaration of any relation to the parties (conflict of interest).
     "case.mediator.declare": frozenset({Role.MEDIATOR.value}),
+    # Supervision (odr/supervision, docs/supervision.md): a supervisor sends an instruction (督办)
+    # to whoever handles the case; the person instructed answers it (the operation checks it is
+    # them); instructions and the clocks' alerts are internal: those who work the case see them.
+    "case.instruct": frozenset({Role.SUPERVISOR.value}),
+    "case.instruction.answer": frozenset(
+        {Role.CLERK.value, Role.MEDIATOR.value, Role.CONSULTANT.value, RECEIVING_CLERK}
+    ),
+    "case.instruction.view": frozenset(
+        {Role.CLERK.value, Role.MEDIATOR.value, Role.CONSULTANT.value, Role.SUPERVISOR.value,
+         Role.ADMIN.value, RECEIVING_CLERK}
+    ),
 }
 # What stays allowed on a finished case: reading (the room's record included).
 READ_ACTIONS = frozenset(
     {"case.view", "case.timeline", "case.evidence.list", "case.audit", "case.document.view",
      "case.evaluation.view",
      "room.joint.read", "room.caucus.applicant", "room.caucus.respondent", "mediation.view",
-     "mediation.notes.view"}
+     "mediation.notes.view",
+     "case.instruction.view"}
 )
 # Edits that only make sense before a case is submitted, for those who are not staff.
 DRAFT_ONLY_FOR_PARTIES = {"case.edit", "case.party.add"}
@@ -142,7 +154,26 @@ GLOBAL_RULES: dict[str, frozenset[str]] = {
     # have an inbox (which questions they see in it is QUESTION_RULES' business).
     "consult.ask": frozenset(r.value for r in Role),
     "consult.inbox": frozenset({Role.CONSULTANT.value, Role.SUPERVISOR.value}),
+    # Supervision (odr/supervision): the supervisors' board of overdue, high-risk and repeatedly
+    # complained cases (each row filtered by visible_cases_clause); every user sets which e-mails
+    # and text messages they want (odr/notifications/preferences.py).
+    "supervision.board": frozenset({Role.SUPERVISOR.value, Role.ADMIN.value}),
+    "notifications.preferences": frozenset(r.value for r in Role),
 }
+
+# Actions on an organisation: its own settings (the deadlines of its clocks), for its clerks and
+# supervisors and those of the organisations above it, and administrators.
+ORGANISATION_RULES: dict[str, frozenset[str]] = {
+    "organisation.deadlines": frozenset({Role.CLERK.value, Role.SUPERVISOR.value, Role.ADMIN.value}),
+}
+
+
+def organisation_roles(user, organisation) -> frozenset[str]:
+    roles = {Role.ADMIN.value} if user.role == Role.ADMIN else set()
+    for membership in user.memberships:
+        if organisation.path.startswith(membership.organisation.path):
+            roles.add(membership.role.value)
+    return frozenset(roles)
 
 # A question to a consultant is not a case: its roles are the asker, and the consultants and
 # supervisors of the organisation it was sent to (or one above it). Nobody else sees it.
@@ -253,6 +284,8 @@ def can(user, action: str, obj=None) -> bool:
         return _can_evidence(user, action, obj)
     if isinstance(obj, Question):
         return bool(question_roles(user, obj) & QUESTION_RULES.get(action, frozenset()))
+    if action in ORGANISATION_RULES:
+        return bool(organisation_roles(user, obj) & ORGANISATION_RULES[action])
     if isinstance(obj, Case):
         roles = case_roles(user, obj)
         if not roles:

@@ -7,6 +7,8 @@ run_due_jobs(now) is idempotent: a second run at the same moment does nothing mo
   (b) consent expiry: a case still awaiting the respondent past its deadline takes the
       `consent_expired` step as the system (actor None); the step hook tells the applicant.
   (d) mediation sessions: reminders 24 hours and 1 hour before each scheduled session.
+  (e) the clocks of every state (odr/supervision/clocks.run_clocks): reminders before a deadline,
+      escalations to the supervisors after it, unanswered instructions escalated.
 Each case is its own transaction: one failing case does not hold up the others.
 """
 
@@ -80,7 +82,10 @@ def run_due_jobs(now=None) -> dict:
         return True
 
     reminded = _each(due_ids, remind)
-    return {"reminded": reminded, "expired": expired, "session_reminders": _session_reminders(now)}
+    from ..supervision.clocks import run_clocks  # every state's clock (odr/supervision)
+
+    return {"reminded": reminded, "expired": expired, "session_reminders": _session_reminders(now),
+            **run_clocks(now)}
 
 
 def _session_reminders(now) -> int:

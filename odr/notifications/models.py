@@ -47,6 +47,8 @@ class OutboxMessage(db.Model):
     locale: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(10), default=QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # A failed send waits before its next try, longer each time (operations.retry_delay).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(500))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
