@@ -55,6 +55,8 @@ def server_app():
             # a test floods it (the refill itself is tested with a clock of our own).
             "ROOM_RATE_LIMIT_MESSAGES": 10,
             "ROOM_RATE_LIMIT_SECONDS": 60,
+            # Read marks are stored at most once a second per reader and channel (2 s by default).
+            "ROOM_READ_MARK_SECONDS": 1,
         }
     )
     test_only = Blueprint("room_tests", __name__)
@@ -216,7 +218,7 @@ class Refused(Exception):
 
 
 class RoomClient:
-    """One participant's socket. Keeps every `message`, `presence` and `typing` event received."""
+    """One participant's socket. Keeps every `message`, `presence`, `typing` and `read` event."""
 
     def __init__(self, url: str, *, token: str | None = None, headers: dict | None = None,
                  transports=("websocket",), origin: str | None = None) -> None:
@@ -230,7 +232,7 @@ class RoomClient:
         self.received: list[tuple[str, dict]] = []
         self._changed = threading.Condition()
         self._refusal: dict | None = None
-        for event in ("message", "presence", "typing"):
+        for event in ("message", "presence", "typing", "read"):
             self.sio.on(event, self._keeper(event), namespace=NAMESPACE)
         self.sio.on("connect_error", self._refused, namespace=NAMESPACE)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import wraps
+from functools import partial, wraps
 
 from flask import current_app, request
 from flask_babel import force_locale
@@ -21,6 +21,7 @@ from flask_socketio import (
     join_room,
     leave_room,
 )
+from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import User
 from ..cases.models import Case
@@ -31,7 +32,7 @@ from ..extensions import db, socketio
 from . import broadcast, sessions
 from . import operations as ops
 from .access import authenticated_user, locale_for, origin_allowed
-from .realtime import Connection, Joined, Registry, TokenBucket
+from .realtime import Connection, Decided, Joined, ReadMarks, Registry, TokenBucket
 
 NAMESPACE = "/mediation"
 
@@ -42,10 +43,12 @@ class RoomState:
 
     registry: Registry
     send_limit: TokenBucket
+    read_marks: ReadMarks
 
     def reset(self) -> None:
         self.registry.clear()
         self.send_limit.clear()
+        self.read_marks.clear()
         sessions.GATE.clear()
 
 
@@ -55,6 +58,7 @@ def init_app(app) -> None:
         Registry(),
         TokenBucket(int(app.config.get("ROOM_RATE_LIMIT_MESSAGES", 10)),
                     float(app.config.get("ROOM_RATE_LIMIT_SECONDS", 5))),
+        ReadMarks(float(app.config.get("ROOM_READ_MARK_SECONDS", 2))),
     )
     socketio.on_namespace(MediationNamespace(NAMESPACE))
     broadcast.install()  # proposals, bids, agreement: announced once their transaction commits
@@ -110,8 +114,17 @@ def _hang_up(sid: str) -> None:
     socketio.server.disconnect(sid, namespace=NAMESPACE)
 
 
-def _handler(fn):
-    """Run an event for a connected user, in their language, turning errors into error acks."""
+class AccountGone(Exception):
+    """The connection's account no longer exists or was deactivated."""
+
+
+def _handler(fn=None, *, load_user: bool = True):
+    """Run an event for a connected user, in their language, turning errors into error acks.
+
+    With load_user=False the handler gets user=None and checks the account itself (the send
+    path reads it in its one statement), raising AccountGone."""
+    if fn is None:
+        return partial(_handler, load_user=load_user)
 
     @wraps(fn)
     def wrapper(self, data=None):
@@ -119,13 +132,18 @@ def _handler(fn):
         if connection is None:
             return _error("unauthorized", _("Please sign in first."))
         with force_locale(connection.locale):
-            user = db.session.get(User, connection.user_id)
-            if user is None or not user.is_active:
+            try:
+                user = None
+                if load_user:
+                    user = db.session.get(User, connection.user_id)
+                    if user is None or not user.is_active:
+                        raise AccountGone()
+                return fn(self, user, connection, data if isinstance(data, dict) else {})
+            except AccountGone:
+                db.session.rollback()
                 # Answer first, then hang up (a disconnect now would swallow the answer).
                 socketio.start_background_task(_hang_up, request.sid)
                 return _error("unauthorized", _("Please sign in first."))
-            try:
-                return fn(self, user, connection, data if isinstance(data, dict) else {})
             except OperationError as exc:
                 db.session.rollback()
                 message = exc.message if exc.message != exc.code else _default_message(exc.code)
@@ -140,6 +158,40 @@ def _handler(fn):
                 return _error("server_error", _("Something went wrong on our side. Nothing was saved."))
 
     return wrapper
+
+
+def _decide(user, connection, case_id: int, channel, stamp: tuple) -> tuple[Decided, Case]:
+    """Ask the policy about one channel: may follow it (a refusal is audited and raised), may
+    write in it, as whom. Kept for the socket with the rights stamp read *before* asking, so a
+    change that lands meanwhile makes the next send ask again."""
+    user = user or db.session.get(User, connection.user_id)
+    case = _load_case(user, {"case_id": case_id}, ops.read_action(channel))
+    decided = Decided(stamp, can(user, ops.write_action(channel), case), ops.role_in_case(user, case))
+    connection.decided[ops.room_name(case_id, channel)] = decided
+    return decided, case
+
+
+def _store_read(key: tuple, role: str | None, name: str) -> None:
+    """Store the reader's newest mark and tell the channel (every process, through the queue)."""
+    case_id, channel, user_id = key
+    seq = _state().read_marks.take(key)
+    if seq is None:
+        return
+    stored = ops.store_read_mark(case_id, channel, user_id, role, seq)
+    db.session.commit()
+    if stored is not None:
+        socketio.emit("read", ops.read_payload(case_id, channel, user_id, name, role, stored),
+                      to=ops.room_name(case_id, channel), namespace=NAMESPACE)
+
+
+def _store_read_later(app, wait: float, key: tuple, role: str | None, name: str) -> None:
+    socketio.sleep(wait)
+    with app.app_context():
+        try:
+            _store_read(key, role, name)
+        except Exception:
+            db.session.rollback()
+            app.logger.exception("mediation room: storing a read mark failed")
 
 
 def _history(case, channel, after_seq: int, limit: int = ops.HISTORY_LIMIT) -> dict:
@@ -188,15 +240,17 @@ class MediationNamespace(Namespace):
     def on_join(self, user, connection, data):
         """Follow a channel: authorised by the policy, then the messages after `last_seq`."""
         channel = ops.parse_channel(data.get("channel"))
-        case = _load_case(user, data, ops.read_action(channel))
+        case_id = _positive_int(data.get("case_id"), "case_id")
+        stamp = ops.rights_stamp(case_id, user.id)
+        decided, case = _decide(user, connection, case_id, channel, stamp)
         after = _positive_int(data.get("last_seq", 0), "last_seq")
         room = ops.room_name(case.id, channel)
         # Enter the room before reading: a message committed meanwhile arrives live, in the
         # reply, or both (the client drops the second copy by its seq), never in neither.
         join_room(room)
-        connection.rooms[room] = Joined(ops.role_in_case(user, case),
-                                        can(user, ops.write_action(channel), case))
+        connection.rooms[room] = Joined(decided.role_in_case, decided.may_write)
         reply = _history(case, channel, after)
+        reply["read_marks"] = ops.read_marks(case.id, channel, besides=user.id)
         db.session.rollback()
         _announce(room, case.id, channel.value)
         return reply
@@ -222,40 +276,86 @@ class MediationNamespace(Namespace):
             _announce(room, case_id, channel.value)
         return {"ok": True}
 
-    @_handler
-    def on_send(self, user, connection, data):
+    @_handler(load_user=False)
+    def on_send(self, _user, connection, data):
         """Store and commit, then broadcast to the others in the channel; the sender gets the
-        stored message in the ack. A resend (same client_msg_id) is answered, not broadcast."""
+        stored message in the ack. A resend (same client_msg_id) is answered, not broadcast.
+
+        The hot path (docs/realtime.md, "Rights on the send path"): one SELECT for the account,
+        the rights stamp and the client_msg_id; the policy is asked only when the stamp differs
+        from the one its last answer for this socket and channel was given under; then the
+        sequence number, the insert, the audit entry, one commit."""
         channel = ops.parse_channel(data.get("channel"))
-        case = _load_case(user, data, ops.read_action(channel))
+        case_id = _positive_int(data.get("case_id"), "case_id")
         client_msg_id = ops.check_client_msg_id(data.get("client_msg_id"))
         body = ops.clean_body(data.get("body"))
+        context = ops.send_context(case_id, connection.user_id, client_msg_id)
+        if not context.active:
+            raise AccountGone()
+        decided = connection.decided.get(ops.room_name(case_id, channel))
+        if decided is None or decided.stamp != context.stamp:
+            decided, _case = _decide(None, connection, case_id, channel, context.stamp)
+        if context.sent_id is not None:
+            return self._resent(context.sent_id, channel, body, context.name)
+        # A closed room says so to everyone who can read it; then who may write in it.
+        ops.ensure_open(context.state)
+        if not decided.may_write:
+            user = db.session.get(User, connection.user_id)
+            authorize(user, ops.write_action(channel), db.session.get(Case, case_id))  # audited
+        sessions.refuse_if_waiting(case_id, channel, decided.role_in_case)  # the waiting room (cached)
         limits = _state().send_limit
-        first_time = ops.find_sent(case, user, client_msg_id) is None
-        if first_time:
-            # A closed room says so to everyone who can read it; then who may write in it.
-            ops.ensure_writable(case, channel)
-            authorize(user, ops.write_action(channel), case)
-            sessions.refuse_if_waiting(case.id, channel, ops.role_in_case(user, case))  # the waiting room
-            wait = limits.take(user.id)
-            if wait:
-                raise ops.RateLimited(
-                    _("You are sending messages too fast. Wait %(s)d s and send again.",
-                      s=math.ceil(wait)),
-                    retry_after=round(wait, 2))
+        wait = limits.take(connection.user_id)
+        if wait:
+            raise ops.RateLimited(
+                _("You are sending messages too fast. Wait %(s)d s and send again.", s=math.ceil(wait)),
+                retry_after=round(wait, 2))
         try:
-            message, created = ops.post_message(case, channel, user, body, client_msg_id)
-            payload = ops.message_payload(message)  # final once flushed; read before commit expires it
+            stored = ops.append_message(case_id, channel, connection.user_id, decided.role_in_case,
+                                        body, client_msg_id)
             db.session.commit()
+        except IntegrityError:
+            # Lost a race to its own resend (another process stored it first): nothing new.
+            db.session.rollback()
+            limits.give_back(connection.user_id)
+            sent_id = ops.send_context(case_id, connection.user_id, client_msg_id).sent_id
+            if sent_id is None:
+                raise
+            return self._resent(sent_id, channel, body, context.name)
         except Exception:
-            if first_time:
-                limits.give_back(user.id)
+            limits.give_back(connection.user_id)
             raise
-        if created:
-            emit("message", payload, to=ops.room_name(case.id, channel), skip_sid=request.sid)
-        elif first_time:
-            limits.give_back(user.id)  # lost a race to its own resend: nothing new was sent
-        return {"ok": True, "message": payload, "duplicate": not created}
+        payload = ops.stored_payload(stored, context.name)
+        emit("message", payload, to=ops.room_name(case_id, channel), skip_sid=request.sid)
+        return {"ok": True, "message": payload, "duplicate": False}
+
+    @staticmethod
+    def _resent(message_id: int, channel, body: str, sender_name: str) -> dict:
+        message = ops.same_message(ops.stored_message(message_id), channel, body)
+        payload = ops.message_payload(message, sender_name)
+        db.session.rollback()
+        return {"ok": True, "message": payload, "duplicate": True}
+
+    @_handler
+    def on_read(self, user, connection, data):
+        """The reader has read the channel up to `seq`: stored and announced to the channel as
+        `read`, at most every ROOM_READ_MARK_SECONDS per reader and channel (ReadMarks)."""
+        channel = ops.parse_channel(data.get("channel"))
+        case_id = _positive_int(data.get("case_id"), "case_id")
+        seq = _positive_int(data.get("seq"), "seq")
+        joined = connection.rooms.get(ops.room_name(case_id, channel))
+        if joined is None:
+            return _error("not_joined", _("Join this channel first."))
+        db.session.rollback()  # end the read transaction before a store (now or later)
+        marks = _state().read_marks
+        key = (case_id, channel, user.id)
+        wait = marks.report(key, seq)
+        reader = (key, joined.role_in_case, connection.name)
+        if wait == 0:
+            _store_read(*reader)
+        elif wait is not None:
+            socketio.start_background_task(_store_read_later, current_app._get_current_object(),
+                                           wait, *reader)
+        return {"ok": True, "seq": marks.reported(key)}
 
     @_handler
     def on_typing(self, user, connection, data):

@@ -91,6 +91,28 @@ def _append_only(mapper, connection, target):
     raise RuntimeError("room messages are the record of the mediation: append-only")
 
 
+class RoomReadMark(db.Model):
+    """How far one person has read one channel: the highest seq they said they read (read
+    receipts, docs/realtime.md). Not the record of the mediation: a courtesy to the others, kept
+    per person and channel, moved forward only, stored at most every few seconds."""
+
+    __tablename__ = "room_read_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, length=32))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # How the reader follows the case ("mediator", "respondent", "clerk", ...), shown with the mark.
+    role_in_case: Mapped[str | None] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("case_id", "channel", "user_id", name="uq_room_read_marks_reader"),
+        db.CheckConstraint("seq >= 0", name="seq_not_negative"),
+    )
+
+
 # ---- proposals, blind bidding, the settlement agreement (docs/realtime.md, "Settling") ---------
 
 class ProposalStatus(StrEnum):

@@ -8,20 +8,24 @@ audit, they never commit; the caller commits once and only then broadcasts.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
+from ..cases.models import Case, CaseAssignment, Party
 from ..core.audit import record
-from ..core.enums import CaseState, Role
+from ..core.enums import CaseState, Role, Side
 from ..core.errors import Conflict, NotAllowed, OperationError, ValidationFailed
-from ..core.models import next_value
+from ..core.models import next_value, utcnow
 from ..core.policy import can
 from ..extensions import db
-from .models import MAX_BODY_CHARS, Channel, MessageKind, RoomMessage
+from .models import MAX_BODY_CHARS, Channel, MessageKind, RoomMessage, RoomReadMark
 
 # The room takes messages only while the case is being mediated; before and after, it is a record.
 WRITABLE_STATES = frozenset({CaseState.MEDIATION})
@@ -132,8 +136,18 @@ def find_sent(case, sender, client_msg_id: str) -> RoomMessage | None:
     ).scalar()
 
 
+def stored_message(message_id: int) -> RoomMessage:
+    """A stored message (for answering a resend; its sender is not loaded)."""
+    return db.session.get(RoomMessage, message_id)
+
+
 def ensure_writable(case, channel: Channel) -> None:
-    if case.state not in WRITABLE_STATES:
+    ensure_open(case.state)
+
+
+def ensure_open(state) -> None:
+    """The room takes messages only while the case is in mediation (`room_closed` otherwise)."""
+    if state not in WRITABLE_STATES:
         raise Conflict(
             _("The mediation room is open for messages only while the case is in mediation."),
             code="room_closed",
@@ -141,51 +155,145 @@ def ensure_writable(case, channel: Channel) -> None:
 
 
 def post_message(case, channel, sender, body, client_msg_id) -> tuple[RoomMessage, bool]:
-    """Store a message; returns (message, created).
+    """Store a message; returns (message, created). For callers with other work in the same
+    transaction (the socket's `send` uses the pieces below directly, see events.py).
 
     Idempotent on (case, sender, client_msg_id): a resend returns the stored message with
     created=False, even when two resends race in two processes (the unique constraint decides,
-    the loser re-reads the winner's row). The sequence number comes from a counter row whose
-    update serialises writers of the channel; taken inside a savepoint, a failed insert gives its
-    number back, so the sequence has no gaps.
+    the loser re-reads the winner's row). The insert runs in a savepoint: a failed insert gives
+    its sequence number back (the sequence has no gaps) and leaves the caller's work alone.
     """
     channel = parse_channel(channel)
     client_msg_id = check_client_msg_id(client_msg_id)
     text = clean_body(body)
     existing = find_sent(case, sender, client_msg_id)
     if existing is not None:
-        return _same_message(existing, channel, text), False
+        return same_message(existing, channel, text), False
     ensure_writable(case, channel)
     if not can(sender, write_action(channel), case):
         raise NotAllowed(_("You may not write in this channel."))
     try:
         with db.session.begin_nested():
-            message = RoomMessage(
-                case_id=case.id,
-                channel=channel,
-                seq=next_value(f"room:{case.id}:{channel.value}"),
-                kind=MessageKind.TEXT,
-                sender_id=sender.id,
-                sender=sender,
-                sender_role=role_in_case(sender, case),
-                client_msg_id=client_msg_id,
-                body=text,
-            )
-            db.session.add(message)
-            db.session.flush()
-            # The text stays out of the audit chain: the chain is read by staff who must not
-            # read caucus talk, and its rows can never be removed.
-            record("room.message", actor=sender, case=case, channel=channel, seq=message.seq,
-                   message_id=message.id)
+            stored = append_message(case.id, channel, sender.id, role_in_case(sender, case), text,
+                                    client_msg_id)
     except IntegrityError:
         existing = find_sent(case, sender, client_msg_id)
         if existing is None:
             raise
-        return _same_message(existing, channel, text), False
-    return message, True
+        return same_message(existing, channel, text), False
+    return db.session.get(RoomMessage, stored.id), True
 
 
-def _same_message(existing: RoomMessage, channel: Channel, text: str) -> RoomMessage:
+class Stored(NamedTuple):
+    """A message just inserted, as a row (no ORM object: the send path stays lean)."""
+
+    id: int
+    case_id: int
+    channel: Channel
+    seq: int
+    sender_id: int
+    sender_role: str | None
+    client_msg_id: str
+    body: str
+    created_at: object
+
+
+def append_message(case_id: int, channel: Channel, sender_id: int, sender_role: str | None,
+                   text: str, client_msg_id: str) -> Stored:
+    """Insert a checked text message (body cleaned, id valid, rights and state decided by the
+    caller) with the channel's next sequence number, and its audit entry. Three kinds of
+    statement: the counter (UPDATE ... RETURNING, which also serialises the channel's writers
+    until commit), the INSERT, the audit chain's entry. Raises IntegrityError if the same
+    (sender, client_msg_id) was stored meanwhile: the caller rolls back and re-reads."""
+    now = utcnow()
+    seq = next_value(f"room:{case_id}:{channel.value}")
+    message_id = db.session.execute(
+        insert(RoomMessage.__table__).values(
+            case_id=case_id, channel=channel, seq=seq, kind=MessageKind.TEXT, sender_id=sender_id,
+            sender_role=sender_role, client_msg_id=client_msg_id, body=text, created_at=now,
+        ).returning(RoomMessage.__table__.c.id)
+    ).scalar_one()
+    # The text stays out of the audit chain: the chain is read by staff who must not read caucus
+    # talk, and its rows can never be removed.
+    record("room.message", actor=sender_id, case=case_id, channel=channel, seq=seq,
+           message_id=message_id)
+    return Stored(message_id, case_id, channel, seq, sender_id, sender_role, client_msg_id, text, now)
+
+
+def stored_payload(stored: Stored, sender_name: str) -> dict:
+    """The client payload of a message just appended (the same shape as message_payload)."""
+    return {
+        "id": stored.id,
+        "case_id": stored.case_id,
+        "channel": stored.channel.value,
+        "seq": stored.seq,
+        "kind": MessageKind.TEXT.value,
+        "sender": {"id": stored.sender_id, "name": sender_name, "role_in_case": stored.sender_role},
+        "body": stored.body,
+        "client_msg_id": stored.client_msg_id,
+        "created_at": _timestamp(stored.created_at),
+    }
+
+
+def rights_stamp(case_id: int, user_id: int) -> tuple:
+    """The rights stamp alone (see send_context)."""
+    return send_context(case_id, user_id, "").stamp
+
+
+class SendContext(NamedTuple):
+    """What a `send` must know before it writes, read in one statement (rights_stamp)."""
+
+    stamp: tuple  # every input of the policy's write decision for this user in this case
+    active: bool | None  # the account (None: no such user)
+    name: str | None  # the sender's current name
+    state: CaseState | None  # the case's state (None: no such case)
+    sent_id: int | None  # the message this sender already stored under this client_msg_id
+
+
+def send_context(case_id: int, user_id: int, client_msg_id: str) -> SendContext:
+    """One SELECT: the account, the case's state and version, the user's party rows (own and as
+    representative, per side) and active mediator assignments in the case, and whether this
+    client_msg_id was used already.
+
+    The first five are the *rights stamp*: everything the policy's room write decision depends
+    on (policy.case_roles for the roles that may write: the sides, representatives, mediators;
+    the case state for is_final). A socket keeps the policy's decision together with the stamp it
+    was made under and asks the policy again whenever the stamp differs (docs/realtime.md,
+    "Rights on the send path"). tests/test_rooms_hotpath.py checks the write rules still name no
+    other role; a rule that did would need its inputs here.
+    """
+    party = Party.__table__
+    assignment = CaseAssignment.__table__
+    cases = Case.__table__
+    users = User.__table__
+    messages = RoomMessage.__table__
+
+    def parties(side: Side, column) -> object:
+        return (select(func.count()).where(party.c.case_id == case_id, party.c.side == side,
+                                           column == user_id).scalar_subquery())
+
+    row = db.session.execute(
+        select(
+            users.c.active, users.c.name, cases.c.state, cases.c.version,
+            parties(Side.APPLICANT, party.c.user_id),
+            parties(Side.APPLICANT, party.c.representative_user_id),
+            parties(Side.RESPONDENT, party.c.user_id),
+            parties(Side.RESPONDENT, party.c.representative_user_id),
+            select(func.count()).where(assignment.c.case_id == case_id, assignment.c.user_id == user_id,
+                                       assignment.c.removed_at.is_(None)).scalar_subquery(),
+            select(messages.c.id).where(messages.c.case_id == case_id, messages.c.sender_id == user_id,
+                                        messages.c.client_msg_id == client_msg_id).scalar_subquery(),
+        )
+        .select_from(users.outerjoin(cases, cases.c.id == case_id))
+        .where(users.c.id == user_id)
+    ).first()
+    if row is None:
+        return SendContext((), None, None, None, None)
+    active, name, state, version, *roles, sent_id = row
+    return SendContext((active, state, version, *roles), active, name, state, sent_id)
+
+
+def same_message(existing: RoomMessage, channel: Channel, text: str) -> RoomMessage:
     if existing.channel != channel or existing.body != text:
         raise Conflict(
             _("This message id was already used for another message."), code="client_msg_id_reused"
@@ -221,23 +329,70 @@ def head_seq(case, channel) -> int:
     ).scalar_one()
 
 
-def message_payload(message: RoomMessage) -> dict:
-    """A message as clients receive it (docs/realtime.md)."""
-    # From the identity map (loaded with the message, or the sender of this request): no query.
-    sender = db.session.get(User, message.sender_id) if message.sender_id is not None else None
+def message_payload(message: RoomMessage, sender_name: str | None = None) -> dict:
+    """A message as clients receive it (docs/realtime.md). `sender_name`: the sender's name when
+    the caller has it already (the send path), so the sender is not loaded."""
+    sender = None
+    if message.sender_id is not None:
+        if sender_name is None:
+            # From the identity map (loaded with the message, or the sender of this request).
+            sender_name = db.session.get(User, message.sender_id).name
+        sender = {"id": message.sender_id, "name": sender_name, "role_in_case": message.sender_role}
     return {
         "id": message.id,
         "case_id": message.case_id,
         "channel": message.channel.value,
         "seq": message.seq,
         "kind": message.kind.value,
-        "sender": None if sender is None else {
-            "id": sender.id, "name": sender.name, "role_in_case": message.sender_role,
-        },
+        "sender": sender,
         "body": message.body,
         "client_msg_id": message.client_msg_id,
-        "created_at": message.created_at.isoformat().replace("+00:00", "Z"),
+        "created_at": _timestamp(message.created_at),
     }
+
+
+def _timestamp(moment) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def store_read_mark(case_id: int, channel: Channel, user_id: int, role: str | None, seq: int) -> int | None:
+    """Move a reader's mark in a channel forward to `seq` (at most the channel's last seq).
+    Returns the stored mark, or None when the stored one was already as far (nothing changed).
+    One upsert that never moves a mark back, so two processes storing at once cannot either."""
+    seq = min(seq, db.session.execute(
+        select(func.coalesce(func.max(RoomMessage.seq), 0))
+        .where(RoomMessage.case_id == case_id, RoomMessage.channel == channel)
+    ).scalar_one())
+    if seq <= 0:
+        return None
+    table = RoomReadMark.__table__
+    insert_for = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert_for(table).values(case_id=case_id, channel=channel, user_id=user_id,
+                                    role_in_case=role, seq=seq, updated_at=utcnow())
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.case_id, table.c.channel, table.c.user_id],
+        set_={"seq": stmt.excluded.seq, "role_in_case": stmt.excluded.role_in_case,
+              "updated_at": stmt.excluded.updated_at},
+        where=table.c.seq < stmt.excluded.seq,
+    ).returning(table.c.seq)
+    return db.session.execute(stmt).scalar()
+
+
+def read_marks(case_id: int, channel: Channel, *, besides: int | None = None) -> list[dict]:
+    """The readers' marks in a channel (others than `besides`), as `read` events carry them."""
+    rows = db.session.execute(
+        select(RoomReadMark.user_id, User.name, RoomReadMark.role_in_case, RoomReadMark.seq)
+        .join(User, User.id == RoomReadMark.user_id)
+        .where(RoomReadMark.case_id == case_id, RoomReadMark.channel == channel,
+               RoomReadMark.user_id != (besides or 0))
+        .order_by(RoomReadMark.user_id)
+    ).all()
+    return [read_payload(case_id, channel, user_id, name, role, seq) for user_id, name, role, seq in rows]
+
+
+def read_payload(case_id: int, channel: Channel, user_id: int, name: str, role: str | None, seq: int) -> dict:
+    return {"case_id": case_id, "channel": channel.value,
+            "user": {"id": user_id, "name": name, "role_in_case": role}, "seq": seq}
 
 
 def post_system_message(case, body: str) -> RoomMessage:

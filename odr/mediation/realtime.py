@@ -21,12 +21,23 @@ class Joined:
     may_write: bool
 
 
+@dataclass(frozen=True)
+class Decided:
+    """The policy's answer for one channel (may write, how the user speaks there), kept with the
+    rights stamp it was given under (operations.send_context): valid while the stamp is equal."""
+
+    stamp: tuple
+    may_write: bool
+    role_in_case: str | None
+
+
 @dataclass
 class Connection:
     user_id: int
     name: str
     locale: str
     rooms: dict[str, Joined] = field(default_factory=dict)  # Socket.IO room name -> Joined
+    decided: dict[str, Decided] = field(default_factory=dict)  # Socket.IO room name -> Decided
 
 
 class Registry:
@@ -97,3 +108,61 @@ class TokenBucket:
     def clear(self) -> None:
         with self._lock:
             self._buckets.clear()
+
+
+@dataclass
+class _Mark:
+    reported: int = 0  # the highest seq the reader reported
+    stored: int = 0  # the highest seq this process stored
+    stored_at: float = float("-inf")
+    waiting: bool = False  # a delayed store is scheduled
+
+
+class ReadMarks:
+    """Read receipts, coalesced: per (case, channel, user) the highest seq reported. A mark is
+    stored (and announced) at most once per `interval` seconds; a mark reported sooner waits for
+    one delayed store (`report` says when), so the reader's last mark is never lost and reading
+    a busy channel does not cost a write per message."""
+
+    def __init__(self, interval: float, clock=time.monotonic) -> None:
+        self.interval = interval
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._marks: dict[tuple, _Mark] = {}
+
+    def report(self, key: tuple, seq: int) -> float | None:
+        """Note a reported mark. 0.0: store it now (take); > 0: schedule a store in that many
+        seconds (one is now counted as scheduled); None: nothing to do (not newer, or a store is
+        already scheduled and will take this mark)."""
+        with self._lock:
+            mark = self._marks.setdefault(key, _Mark())
+            if seq <= mark.reported:
+                return None
+            mark.reported = seq
+            if mark.waiting:
+                return None
+            wait = mark.stored_at + self.interval - self.clock()
+            if wait <= 0:
+                return 0.0
+            mark.waiting = True
+            return wait
+
+    def take(self, key: tuple) -> int | None:
+        """The mark to store now, counted as stored from now on (None: nothing newer)."""
+        with self._lock:
+            mark = self._marks.get(key)
+            if mark is None:
+                return None
+            mark.waiting = False
+            if mark.reported <= mark.stored:
+                return None
+            mark.stored, mark.stored_at = mark.reported, self.clock()
+            return mark.stored
+
+    def reported(self, key: tuple) -> int:
+        mark = self._marks.get(key)
+        return mark.reported if mark else 0
+
+    def clear(self) -> None:
+        with self._lock:
+            self._marks.clear()

@@ -97,6 +97,7 @@
       return join(ch);
     }
     await applyPage(ch, ack);
+    root.dispatchEvent(new CustomEvent("room:joined", { detail: { channel: ch.name, ack } }));  // room_read.js
   }
 
   async function applyPage(ch, page) {
