@@ -85,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     from .evaluation.api import blp as evaluation_api
     from .evaluation.views import bp as evaluation_pages
     from .extensions import api
+    from .identity.views import bp as identity_pages
     from .intake.views import bp as intake_pages
     from .invitations.views import bp as invitation_pages
     from .mediation.api import blp as mediation_api
@@ -96,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     init_mediation_rooms(app)  # the /mediation Socket.IO namespace
     app.register_blueprint(health)
     app.register_blueprint(auth_pages)
+    app.register_blueprint(identity_pages)
     app.register_blueprint(cases_pages)
     app.register_blueprint(consultation_pages)
     app.register_blueprint(documents_pages)

@@ -94,3 +94,19 @@ def deliver_outbox_command():
 
     counts = deliver_pending()
     click.echo(f"Sent: {counts['sent']}; failed: {counts['failed']}; queued again: {counts['queued']}.")
+
+
+@odr_cli.command("identity-key")
+def identity_key_command():
+    """Print a new key for IDENTITY_KEYS (put it first to start using it)."""
+    from .identity.crypto import new_key
+
+    click.echo(new_key())
+
+
+@odr_cli.command("rotate-identity-keys")
+def rotate_identity_keys_command():
+    """Re-encrypt every stored identity number with the first key of IDENTITY_KEYS."""
+    from .identity.operations import rotate_keys
+
+    click.echo(f"re-encrypted {rotate_keys()} identity numbers with the current key")

@@ -87,4 +87,7 @@ def load_config(instance_path: Path) -> dict:
         # Number of reverse proxies in front of the app (nginx: 1); 0 when clients connect directly.
         "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", 0)),
         "ODR_ENV": os.environ.get("ODR_ENV", "development"),
+        # Fernet keys for identity numbers at rest, comma-separated, the current one first
+        # (odr/identity/crypto.py); unset: a key kept in instance/identity_keys.
+        "IDENTITY_KEYS": os.environ.get("IDENTITY_KEYS") or None,
     }

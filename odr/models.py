@@ -7,6 +7,7 @@ from .core.audit import AuditEvent
 from .core.models import Counter
 from .documents.models import Document, DocumentService
 from .evaluation.models import ChecklistTick, EvaluationReport, ExpertNote
+from .identity.models import OneTimeCode, PartyIdentity
 from .intake.models import GridAssignment, IntakeRecord
 from .mediation.models import (
     Agreement,
@@ -32,6 +33,7 @@ __all__ = [
     "Invitation", "Membership", "Notification", "OutboxMessage", "Organisation", "OrganisationCategory", "Party", "Region", "RoomMessage",
     "DocumentService", "User",
     "MediationSession", "SessionNotes",
+    "OneTimeCode", "PartyIdentity",
     "CaseOrigin", "RecordConsent", "Referral",
     "ClockAlert", "Instruction", "NotificationOptOut",
 ]

@@ -130,7 +130,7 @@ READ_ACTIONS = frozenset(
      "case.evaluation.view",
      "room.joint.read", "room.caucus.applicant", "room.caucus.respondent", "mediation.view",
      "mediation.notes.view",
-     "case.instruction.view"}
+     "case.instruction.view", "party.identity.full"}
 )
 # Edits that only make sense before a case is submitted, for those who are not staff.
 DRAFT_ONLY_FOR_PARTIES = {"case.edit", "case.party.add"}
@@ -184,6 +184,23 @@ QUESTION_RULES: dict[str, frozenset[str]] = {
     "consult.close": frozenset({ASKER, Role.CONSULTANT.value, Role.SUPERVISOR.value}),
     "consult.publish": frozenset({Role.CONSULTANT.value, Role.SUPERVISOR.value}),
 }
+
+
+# A party's real-name details (odr/identity): given by the person (or their representative), or
+# taken by the case's clerk or mediator from the card shown to them; read in full only by the
+# person. Everyone else who sees the party sees the number masked.
+SELF = "self"
+PARTY_RULES: dict[str, frozenset[str]] = {
+    "party.identity.give": frozenset({SELF, Role.CLERK.value, Role.MEDIATOR.value}),
+    "party.identity.full": frozenset({SELF}),
+}
+
+
+def party_roles(user, party) -> frozenset[str]:
+    roles = set(case_roles(user, party.case))
+    if roles and user.id in (party.user_id, party.representative_user_id):
+        roles.add(SELF)
+    return frozenset(roles)
 
 
 def _member_orgs(user, roles) -> list:
@@ -272,11 +289,15 @@ def sees_internal(user, case) -> bool:
 def can(user, action: str, obj=None) -> bool:
     """May `user` do `action` (on `obj`)? Pure: no side effects, no auditing."""
     from ..cases import workflow
-    from ..cases.models import Case, Evidence
+    from ..cases.models import Case, Evidence, Party
     from ..consultation.models import Question
 
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
+    if isinstance(obj, Party):
+        if obj.case.is_final and action not in READ_ACTIONS:
+            return False  # a finished case is read-only for everyone
+        return bool(party_roles(user, obj) & PARTY_RULES.get(action, frozenset()))
     if obj is None:
         allowed = GLOBAL_RULES.get(action)
         return allowed is not None and user.role.value in allowed
@@ -328,11 +349,11 @@ def authorize(user, action: str, obj=None) -> None:
     """Raise NotFound (no role at all in the case) or NotAllowed, and audit the refusal."""
     if can(user, action, obj):
         return
-    from ..cases.models import Case, Evidence
+    from ..cases.models import Case, Evidence, Party
     from ..consultation.models import Question
     from .audit import record
 
-    case = obj.case if isinstance(obj, Evidence) else obj if isinstance(obj, Case) else None
+    case = obj.case if isinstance(obj, Evidence | Party) else obj if isinstance(obj, Case) else None
     hidden = case is not None and not case_roles(user, case)
     if isinstance(obj, Question):
         hidden = not question_roles(user, obj)  # a stranger must not learn the question exists

@@ -21,6 +21,19 @@ class Texts:
 
 
 KINDS: dict[str, Texts] = {
+    # One-time codes (odr/identity): sent by SMS only; %(code)s, %(minutes)s.
+    "code_phone": Texts(
+        _l("Your verification code"),
+        _l("Your code to verify this mobile number is %(code)s. It is valid for %(minutes)s minutes. "
+           "If you did not ask for it, ignore this message."),
+        _l("[ODR] Verification code %(code)s, valid for %(minutes)s minutes. Do not give it to anyone."),
+    ),
+    "code_sign": Texts(
+        _l("Your signing code"),
+        _l("Your code to confirm your signature is %(code)s. It is valid for %(minutes)s minutes. "
+           "If you are not signing a document now, do not use it and tell the mediator."),
+        _l("[ODR] Signing code %(code)s, valid for %(minutes)s minutes. Do not give it to anyone."),
+    ),
     "invitation": Texts(
         _l("Invitation to mediation: case %(reference)s"),
         _l("Dear %(name)s,\n\n%(applicant)s has asked for mediation of a dispute with you: "

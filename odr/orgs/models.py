@@ -45,6 +45,8 @@ class Organisation(db.Model):
     phone: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(254))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Parties of its cases must give real-name details (a resident ID number) before signing.
+    requires_real_name: Mapped[bool] = mapped_column(Boolean, default=False, server_default=db.false())
 
     region: Mapped[Region | None] = relationship(lazy="joined")
     regions_served: Mapped[list[Region]] = relationship(secondary=organisation_regions)

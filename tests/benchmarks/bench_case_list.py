@@ -32,7 +32,6 @@ import secrets
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
