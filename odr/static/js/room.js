@@ -67,6 +67,8 @@
     await Promise.all(Array.from(channels.values(), join));
     for (const id of Array.from(outbox.keys())) transmit(id);
     root.dataset.caughtUp = String(Date.now());
+    // The settlement panels reload their state now: whatever changes after this arrives live.
+    root.dispatchEvent(new CustomEvent("room:caught-up"));
   });
 
   socket.on("disconnect", () => {
@@ -82,11 +84,14 @@
     else showStatus(T.reconnecting, "warning");
   });
 
-  function call(event, data) {
+  function call(event, data, timeout = ACK_TIMEOUT) {
     return new Promise((resolve) => {
-      socket.timeout(ACK_TIMEOUT).emit(event, data, (err, ack) => resolve(err ? null : ack));
+      socket.timeout(timeout).emit(event, data, (err, ack) => resolve(err ? null : ack));
     });
   }
+
+  // The settlement panels (settle_common.js and the scripts after it) share this connection.
+  window.odrRoom = Object.freeze({ root, socket, call, caseId, me, lang });
 
   async function join(ch) {
     const ack = await call("join", { case_id: caseId, channel: ch.name, last_seq: ch.lastSeq });
@@ -305,7 +310,7 @@
     ch.typingTimer = setTimeout(() => { ch.typing.textContent = ""; }, TYPING_SHOWN);
   });
 
-  // Anything else the server may send one day (proposals, bids, signatures) is ignored here.
+  // Proposals, bids and the agreement are the settlement panels' (settle_common.js and after).
 
   // --- tabs (WAI-ARIA tabs: arrows move between them, one tab stop) -----------------------
 
