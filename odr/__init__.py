@@ -92,6 +92,10 @@ def _register_blueprints(app: Flask) -> None:
     from .mediation.events import init_app as init_mediation_rooms
     from .mediation.views import bp as mediation_pages
     from .notifications.views import bp as notification_pages
+    from .satisfaction.api import blp as satisfaction_api
+    from .satisfaction.views import bp as satisfaction_pages
+    from .statistics.api import blp as statistics_api
+    from .statistics.views import bp as statistics_pages
     from .supervision.views import bp as supervision_pages
 
     init_mediation_rooms(app)  # the /mediation Socket.IO namespace
@@ -108,7 +112,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(invitation_pages)  # also registers the invitation step hooks
     app.register_blueprint(notification_pages)
     app.register_blueprint(supervision_pages)  # the board, deadlines, instructions (odr/supervision)
+    app.register_blueprint(satisfaction_pages)  # also registers the hook asking for ratings on closure
+    app.register_blueprint(statistics_pages)  # also registers the hook that keeps case_stages
     api.register_blueprint(cases_api)
     api.register_blueprint(evaluation_api)
     api.register_blueprint(tokens_api)
     api.register_blueprint(mediation_api)
+    api.register_blueprint(satisfaction_api)
+    api.register_blueprint(statistics_api)

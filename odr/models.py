@@ -24,6 +24,8 @@ from .notifications.models import Notification, OutboxMessage
 from .notifications.preferences import NotificationOptOut
 from .orgs.models import DeadlineSetting, Membership, Organisation, OrganisationCategory, Region
 from .referral.models import CaseOrigin, RecordConsent, Referral
+from .satisfaction.models import Rating
+from .statistics.models import CaseStage
 from .supervision.models import ClockAlert, Instruction
 
 __all__ = [
@@ -36,4 +38,5 @@ __all__ = [
     "OneTimeCode", "PartyIdentity",
     "CaseOrigin", "RecordConsent", "Referral",
     "ClockAlert", "Instruction", "NotificationOptOut",
+    "Rating", "CaseStage",
 ]

@@ -147,6 +147,15 @@ EXPECTED: dict[CaseState, dict[str, set[str]]] = {
     },
 }
 
+# Satisfaction (odr/satisfaction): the parties rate a closed case; the organisation's clerks and
+# supervisors, and administrators, read the ratings with their comments (in any state).
+for _table in EXPECTED.values():
+    for _name in ("clerk", "supervisor", "admin"):
+        if _name in _table:
+            _table[_name] = _table[_name] | {"case.ratings.view"}
+for _name in ("applicant", "respondent", "representative"):
+    EXPECTED[CaseState.CLOSED][_name] = EXPECTED[CaseState.CLOSED][_name] | {"case.rate"}
+
 ALL_ACTIONS = sorted(set(policy.CASE_RULES) | {T + action for action in workflow.ACTIONS})
 
 
@@ -218,6 +227,7 @@ def test_global_rules(world):
         "consult.ask": {n for n in USERS if not n.startswith("inactive")},
         "consult.inbox": {"consultant", "supervisor"},
     }
+    expected["statistics.view"] = {"admin", "supervisor", "clerk", "other_clerk", "court_clerk"}
     assert set(expected) == set(policy.GLOBAL_RULES)
     for action, names in expected.items():
         allowed = {n for n in USERS if can(getattr(people, n), action)}

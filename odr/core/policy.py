@@ -112,6 +112,11 @@ CASE_RULES: dict[str, frozenset[str]] = {
     "mediation.notes.edit": frozenset({Role.MEDIATOR.value}),
     # The assigned mediator's declaration of any relation to the parties (conflict of interest).
     "case.mediator.declare": frozenset({Role.MEDIATOR.value}),
+    # Satisfaction (odr/satisfaction, docs/statistics.md): the parties rate a closed case; the
+    # ratings with their comments are for the organisation's clerks and supervisors, never for
+    # the other party (nor the mediator rated, who sees averages in the scorecards).
+    "case.rate": frozenset({Side.APPLICANT.value, Side.RESPONDENT.value, Role.REPRESENTATIVE.value}),
+    "case.ratings.view": frozenset({Role.CLERK.value, Role.SUPERVISOR.value, Role.ADMIN.value}),
     # Supervision (odr/supervision, docs/supervision.md): a supervisor sends an instruction (督办)
     # to whoever handles the case; the person instructed answers it (the operation checks it is
     # them); instructions and the clocks' alerts are internal: those who work the case see them.
@@ -130,12 +135,17 @@ READ_ACTIONS = frozenset(
      "case.evaluation.view",
      "room.joint.read", "room.caucus.applicant", "room.caucus.respondent", "mediation.view",
      "mediation.notes.view",
-     "case.instruction.view", "party.identity.full"}
+     "case.instruction.view", "party.identity.full", "case.ratings.view"}
 )
+# What may be done on a finished case besides reading: rating it.
+AFTER_CLOSE_ACTIONS = frozenset({"case.rate"})
 # Edits that only make sense before a case is submitted, for those who are not staff.
 DRAFT_ONLY_FOR_PARTIES = {"case.edit", "case.party.add"}
 # Actions that only exist in some states.
-ONLY_IN_STATES = {"case.reroute": frozenset({CaseState.SUBMITTED, CaseState.ACCEPTED})}
+ONLY_IN_STATES = {
+    "case.reroute": frozenset({CaseState.SUBMITTED, CaseState.ACCEPTED}),
+    "case.rate": frozenset({CaseState.CLOSED}),
+}
 
 # Actions that are not about one case.
 GLOBAL_RULES: dict[str, frozenset[str]] = {
@@ -159,6 +169,9 @@ GLOBAL_RULES: dict[str, frozenset[str]] = {
     # and text messages they want (odr/notifications/preferences.py).
     "supervision.board": frozenset({Role.SUPERVISOR.value, Role.ADMIN.value}),
     "notifications.preferences": frozenset(r.value for r in Role),
+    # Statistics and scorecards (odr/statistics): administrators see everything, supervisors and
+    # clerks the organisations they belong to and those below (statistics_paths).
+    "statistics.view": frozenset({Role.ADMIN.value, Role.SUPERVISOR.value, Role.CLERK.value}),
 }
 
 # Actions on an organisation: its own settings (the deadlines of its clocks), for its clerks and
@@ -314,7 +327,7 @@ def can(user, action: str, obj=None) -> bool:
         if action in CASE_RULES:
             if not roles & CASE_RULES[action]:
                 return False
-            if obj.is_final and action not in READ_ACTIONS:
+            if obj.is_final and action not in READ_ACTIONS and action not in AFTER_CLOSE_ACTIONS:
                 return False  # a finished case is read-only for everyone
             if action in ONLY_IN_STATES and obj.state not in ONLY_IN_STATES[action]:
                 return False
@@ -416,3 +429,24 @@ def visible_cases_clause(user):
         regions = select(Region.id).where(or_(*[Region.path.startswith(path) for path in paths]))
         clauses.append(and_(Case.state != CaseState.DRAFT, Case.region_id.in_(regions)))
     return or_(*clauses) if len(clauses) > 1 else clauses[0]
+
+
+ALL_ORGANISATIONS = None
+
+
+def statistics_paths(user):
+    """Whose statistics this user may see: ALL_ORGANISATIONS (an administrator), or the paths of
+    the organisations where they are a clerk or supervisor (each with everything below it)."""
+    if not can(user, "statistics.view"):
+        return []
+    if user.role == Role.ADMIN:
+        return ALL_ORGANISATIONS
+    return [org.path for org in _member_orgs(user, {Role.CLERK.value, Role.SUPERVISOR.value})]
+
+
+def may_see_statistics_of(user, organisation) -> bool:
+    """May this user see the statistics (and scorecards) of this organisation?"""
+    paths = statistics_paths(user)
+    if paths is ALL_ORGANISATIONS:
+        return True
+    return organisation is not None and any(organisation.path.startswith(p) for p in paths)
