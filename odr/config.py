@@ -47,6 +47,13 @@ def load_config(instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)),
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
         "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL") or None,
+        "CELERY_QUEUE": os.environ.get("CELERY_QUEUE", "odr"),
+        # Papers that follow a workflow step (the acceptance notice): after_commit issues them once
+        # the step's transaction commits (in the worker with a broker); off skips them (tests, seed).
+        "DOCUMENT_JOBS": os.environ.get("DOCUMENT_JOBS", "after_commit"),
+        # Build the similar-case index (jieba + BM25) in the background after a process's first
+        # request, so the first evaluation report does not wait for it (docs/evaluation.md).
+        "SIMILAR_WARM_UP": _bool("SIMILAR_WARM_UP", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -16,6 +16,7 @@ import random
 from datetime import timedelta
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
@@ -70,6 +71,10 @@ def seed_demo(case_count: int = 60, force: bool = False) -> dict | None:
     demo_there = db.session.scalar(select(User.id).where(User.email == content.USERS["admin"][0]))
     if (has_users and not force) or demo_there:
         return None
+    # Sixty cases' papers would take half a minute to render: the demo's cases come without
+    # their acceptance notices (the case page issues one on demand).
+    jobs = current_app.config.get("DOCUMENT_JOBS")
+    current_app.config["DOCUMENT_JOBS"] = "off"
     try:
         seeder = _Seeder(random.Random(2026))
         seeder.build_places_and_people()
@@ -79,7 +84,10 @@ def seed_demo(case_count: int = 60, force: bool = False) -> dict | None:
     except Exception:
         db.session.rollback()
         raise
-    db.session.commit()
+    else:
+        db.session.commit()
+    finally:
+        current_app.config["DOCUMENT_JOBS"] = jobs
     return {"cases": len(seeder.cases), "users": seeder.user_count, "organisations": len(seeder.orgs)}
 
 

@@ -1,11 +1,17 @@
 """Time the similar-case index (odr/evaluation/similar.py) at its bound: 5,000 closed cases of a
 category. Usage: .venv/bin/python scripts/bench_similar.py [database URL] (default: a scratch
-SQLite file). Writes rows into that database: never point it at a real one."""
+SQLite file). Writes rows into that database: never point it at a real one.
+
+Then, each in a fresh process (as a new server process would be): the first report without the
+warm-up, the warm-up itself, and the first report after it; and jieba's load without and with its
+dictionary cache."""
 
 from __future__ import annotations
 
 import random
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -64,5 +70,46 @@ def main() -> None:
               f"{(rebuilt - before) * 1000:.0f} ms; result {first}")
 
 
+PROBE = ("拖欠工资", "公司拖欠三个月工资，没有签订劳动合同。", "支付工资")
+
+
+def fresh_process(url: str, phase: str, cache_dir: str) -> None:
+    """One measurement in this (new) process; prints seconds."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "JIEBA_CACHE_DIR": cache_dir})
+    started = time.perf_counter()
+    if phase == "jieba":
+        with app.app_context():
+            similar.tokens("预热")
+        print(f"{time.perf_counter() - started:.2f}")
+        return
+    if phase == "warm":
+        done = similar.warm_up(app)
+        started = time.perf_counter()
+        print(f"warm-up {done}; ", end="")
+    with app.app_context():
+        probe = Case(category=Category.LABOUR, title=PROBE[0], facts=PROBE[1], claims=PROBE[2])
+        similar.similar_outcomes(probe)
+    print(f"first report's similar cases {time.perf_counter() - started:.2f} s")
+
+
+def in_fresh_process(url: str, phase: str, cache_dir: str) -> str:
+    return subprocess.run([sys.executable, __file__, url, "--phase", phase, cache_dir], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def fresh_processes(url: str) -> None:
+    with tempfile.TemporaryDirectory() as empty, tempfile.TemporaryDirectory() as cache:
+        cold = in_fresh_process(url, "jieba", empty + "/never-reused")
+        in_fresh_process(url, "jieba", cache)  # writes the cache
+        cached = in_fresh_process(url, "jieba", cache)
+        print(f"fresh process, jieba load: without its cache {cold} s, with it {cached} s")
+        print("fresh process, no warm-up:", in_fresh_process(url, "cold", cache))
+        print("fresh process, warm-up first:", in_fresh_process(url, "warm", cache))
+
+
 if __name__ == "__main__":
-    main()
+    if "--phase" in sys.argv:
+        fresh_process(sys.argv[1], sys.argv[3], sys.argv[4])
+    else:
+        main()
+        fresh_processes(sys.argv[1] if len(sys.argv) > 1 else "sqlite:////tmp/odr_bench_similar.sqlite3")

@@ -57,6 +57,9 @@ def app(tmp_path_factory):
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
             "SERVER_NAME": "localhost",
+            # The acceptance notice after every accept would make the suite several times slower;
+            # tests of the papers issued after a step turn this on (tests/test_document_jobs.py).
+            "DOCUMENT_JOBS": "off",
         }
     )
     app.test_client_class = TestClient

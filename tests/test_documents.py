@@ -348,27 +348,7 @@ def test_without_a_broker_documents_are_issued_inline(world, case, app):
     assert isinstance(document, Document) and document.id is not None
 
 
-def test_with_a_broker_the_task_is_sent_and_the_worker_issues(world, case, app, monkeypatch):
-    import celery
-
-    sent = []
-
-    class FakeCelery:
-        def send_task(self, name, args):
-            sent.append((name, args))
-
-    monkeypatch.setitem(app.config, "CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
-    monkeypatch.setattr(celery, "current_app", FakeCelery())
-    assert tasks.issue(case, NOTICE, world.clerk, "en") is None
-    assert sent == [(tasks.TASK_NAME, [case.id, "acceptance_notice", world.clerk.id, "en", {}])]
-    assert db.session.execute(select(Document)).first() is None
-
-    case_id, clerk_id = case.id, world.clerk.id
-    db.session.remove()  # the worker has a session of its own
-    document_id = tasks.issue_task(*sent[0][1])
-    db.session.remove()
-    stored = db.session.get(Document, document_id)
-    assert (stored.case_id, stored.lang, stored.issued_by_id) == (case_id, "en", clerk_id)
+# With a broker, a real Celery worker issues the papers: tests/test_document_jobs.py.
 
 
 def test_start_up_warns_clearly_without_a_cjk_font(monkeypatch, caplog):

@@ -303,7 +303,8 @@ def test_reroute_only_before_mediation(world):
     assert not accepted.mediator_ids  # the old organisation's mediator leaves with it
 
 
-def test_accept_issues_the_notice_and_tells_the_applicant(world, login):
+def test_accept_issues_the_notice_and_tells_the_applicant(world, login, app, monkeypatch):
+    monkeypatch.setitem(app.config, "DOCUMENT_JOBS", "after_commit")  # the suite turns it off
     case = build_case(world, CaseState.SUBMITTED)
     db.session.commit()
     response = login(world.clerk).post(f"/cases/{case.id}/transition",

@@ -185,8 +185,9 @@ def deadline_days(case: Case, state: CaseState) -> int | None:
 
 # What other domains do when a step is taken (invite the respondent, tell the applicant):
 # action -> functions(case, actor, reason). Registered with @after_step by those domains
-# (odr/invitations/operations.py); they run inside transition(), in the same transaction, after
-# the step is applied and audited, so a failing hook rolls the step back with it.
+# (odr/invitations/operations.py, odr/intake/operations.py); they run inside transition(), in
+# the same transaction, after the step is applied and audited, so a failing hook rolls the step
+# back with it. Slow work (rendering a paper) is queued to run after the commit, not done here.
 STEP_HOOKS: dict[str, list] = {}
 
 

@@ -6,7 +6,7 @@ commit once, redirect (303) with a flash; an invalid form renders the page again
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -110,11 +110,6 @@ def take_step(case_id: int):
         if error.message not in form.reason.errors + form.target_organisation_id.errors:
             form.form_errors.append(error.message)  # said once, next to its field if it has one
         return _render_case(_load_case(case_id), error.status, step_form=form)
-    if "intake.start" in current_app.view_functions:
-        from ..intake.operations import after_step  # acceptance notice; the applicant is told
-
-        after_step(case, action, current_user, case.language if case.language == "en" else "zh_CN",
-                   reason=form.reason.data)
     db.session.commit()
     flash(_("Done. The case is now: %(state)s.", state=label(case.state)), "success")
     return _see_other(case)

@@ -6,20 +6,26 @@ duration, and only when at least K_MIN cases match (a k-anonymity-style threshol
 references, facts or ids.
 
 The index is kept in memory per process and category: the most recent MAX_INDEXED closed cases,
-rebuilt when the (count, highest id) of those cases changes.
+rebuilt when the (count, highest id) of those cases changes. `start_warm_up(app)` builds it in
+the background when a process serves its first request (SIMILAR_WARM_UP), so the first report
+does not wait for jieba's dictionary and the segmenting. Under gevent the CPU-bound parts run in
+gevent's native thread pool, so the event loop keeps serving while they run.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 import statistics
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
 from ..cases.models import Case
@@ -35,29 +41,58 @@ OUTCOMES = (Outcome.SETTLED, Outcome.CONFIRMED, Outcome.CONFIRMATION_REFUSED, Ou
             Outcome.NOT_PURSUED, Outcome.RESOLVED_IN_CONSULTATION)
 SETTLED = frozenset({Outcome.SETTLED, Outcome.CONFIRMED, Outcome.RESOLVED_IN_CONSULTATION})
 
+log = logging.getLogger(__name__)
 _WORD = re.compile(r"\w", re.UNICODE)
 _STOP = frozenset(["的", "了", "和", "是", "在", "我", "他", "她", "我们", "有", "就", "不", "也", "都", "the", "a", "an", "and", "of", "to", "in", "is", "was", "for", "on", "with"])
 _jieba = None
 _jieba_lock = threading.Lock()
 
 
+def _cpu(function, *args):
+    """Run CPU-bound work where it does not stall the server: in gevent's native thread pool
+    when gevent patched threading (gunicorn's gevent worker), else right here."""
+    try:
+        from gevent import get_hub, monkey
+    except ImportError:
+        return function(*args)
+    if not monkey.is_module_patched("threading"):
+        return function(*args)
+    return get_hub().threadpool.apply(function, args)
+
+
+def _load_jieba(cache_dir: str | None):
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    if cache_dir:
+        # jieba keeps its parsed dictionary (marshal) in tempfile.gettempdir() by default: a
+        # shared /tmp where another user could put a file of that name first.
+        jieba.dt.tmp_dir = cache_dir
+    jieba.initialize()
+    return jieba
+
+
 def _segmenter():
-    """jieba, loaded once per process on first use, without its start-up chatter."""
+    """jieba, loaded once per process on first use, quietly, its cache in the instance folder."""
     global _jieba
     if _jieba is None:
+        cache_dir = None
+        if has_app_context():
+            cache_dir = current_app.config.get("JIEBA_CACHE_DIR") or os.path.join(current_app.instance_path, "cache")
+            os.makedirs(cache_dir, mode=0o700, exist_ok=True)
         with _jieba_lock:
             if _jieba is None:
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()
-                _jieba = jieba
+                _jieba = _cpu(_load_jieba, cache_dir)
     return _jieba
 
 
 def tokens(text: str) -> list[str]:
     words = _segmenter().cut_for_search(text or "")
     return [w for w in (t.strip().lower() for t in words) if w and _WORD.search(w) and w not in _STOP]
+
+
+def _tokens_of(texts: list[str]) -> list[list[str]]:
+    return [tokens(text) for text in texts]
 
 
 class BM25:
@@ -97,7 +132,9 @@ class _Index:
 
 
 _indexes: dict[str, _Index] = {}
-_index_lock = threading.Lock()
+# One build at a time per process: a report written while the warm-up builds waits for it
+# instead of segmenting the same cases a second time.
+_index_lock = threading.RLock()
 
 
 def _closed(category):
@@ -115,24 +152,35 @@ def _index(category) -> _Index:
     cached = _indexes.get(str(category))
     if cached is not None and cached.key == key:
         return cached
+    with _index_lock:
+        cached = _indexes.get(str(category))
+        if cached is not None and cached.key == key:
+            return cached  # built by the warm-up (or another request) while we waited
+        built = _build(recent, key, cached)
+        _indexes[str(category)] = built
+    return built
+
+
+def _build(recent, key: tuple, cached: _Index | None) -> _Index:
     ids = list(db.session.execute(select(recent.c.id)).scalars())
     seen = cached.docs if cached is not None else {}
     docs = {i: seen[i] for i in ids if i in seen}
     missing = [i for i in ids if i not in docs]
+    if missing:
+        _segmenter()  # here, in the app context: it knows the instance folder
     for start in range(0, len(missing), 500):
         rows = db.session.execute(
             select(Case.id, Case.title, Case.facts, Case.claims, Case.outcome, Case.claim_amount,
                    Case.settled_amount, Case.submitted_at, Case.closed_at)
             .where(Case.id.in_(missing[start:start + 500]))
         ).all()
-        for case_id, title, facts, claims, outcome, claimed, settled, submitted, closed in rows:
+        segmented = _cpu(_tokens_of, [f"{r.title}\n{r.facts}\n{r.claims}" for r in rows])
+        for row, words in zip(rows, segmented, strict=True):
+            submitted, closed = row.submitted_at, row.closed_at
             days = (closed - submitted).days if submitted and closed else None
-            docs[case_id] = (tokens(f"{title}\n{facts}\n{claims}"), (outcome, claimed, settled, days))
+            docs[row.id] = (words, (row.outcome, row.claim_amount, row.settled_amount, days))
     order = sorted(docs)
-    built = _Index(key, [docs[i][1] for i in order], BM25([docs[i][0] for i in order]), docs)
-    with _index_lock:
-        _indexes[str(category)] = built
-    return built
+    return _Index(key, [docs[i][1] for i in order], BM25([docs[i][0] for i in order]), docs)
 
 
 def _median(values):
@@ -146,8 +194,8 @@ def similar_outcomes(case) -> dict:
     median ratio (None when fewer than K_MIN similar cases have both amounts) and median days
     (None likewise)."""
     index = _index(case.category)
-    query = tokens(f"{case.title}\n{case.facts}\n{case.claims}")
-    scores = index.bm25.scores(query) if query and index.rows else []
+    query = tokens(f"{case.title}\n{case.facts}\n{case.claims}") if index.rows else []
+    scores = index.bm25.scores(query) if query else []
     best = max(scores, default=0.0)
     ranked = sorted((s, i) for i, s in enumerate(scores) if s > 0 and s >= best * MIN_RELATIVE_SCORE)
     chosen = [index.rows[i] for _s, i in reversed(ranked)][:TOP_N]
@@ -172,3 +220,47 @@ def similar_outcomes(case) -> dict:
 
 def clear_cache() -> None:
     _indexes.clear()
+
+
+def warm_up(app) -> dict:
+    """Load jieba and build the index of every category that has closed cases. Returns
+    {category: (cases indexed, seconds)}, and "jieba": (0, seconds) for the dictionary's load."""
+    done = {}
+    with app.app_context():
+        categories = db.session.execute(
+            select(Case.category).where(Case.state == CaseState.CLOSED, Case.outcome.in_(OUTCOMES)).distinct()
+        ).scalars().all()
+        if categories:  # without closed cases there is nothing to index, nor a query to segment
+            started = time.perf_counter()
+            _segmenter()
+            done["jieba"] = (0, round(time.perf_counter() - started, 2))
+        for category in categories:
+            started = time.perf_counter()
+            index = _index(category)
+            done[str(category)] = (len(index.rows), round(time.perf_counter() - started, 2))
+        db.session.remove()
+    return done
+
+
+_warm_up_started = False
+
+
+def warm_up_started() -> bool:
+    return _warm_up_started
+
+
+def start_warm_up(app) -> None:
+    """Warm up once per process, in the background (a failure is logged: a report then builds
+    the index itself)."""
+    global _warm_up_started
+    if _warm_up_started:
+        return
+    _warm_up_started = True
+
+    def run():
+        try:
+            log.info("similar-case index warmed up: %s", warm_up(app))
+        except Exception:  # noqa: BLE001 - see the docstring
+            log.exception("warming up the similar-case index failed")
+
+    threading.Thread(target=run, name="similar-warm-up", daemon=True).start()

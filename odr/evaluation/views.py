@@ -5,7 +5,7 @@ Thin views: load -> authorize -> one operation -> commit once -> render or redir
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
@@ -15,13 +15,23 @@ from ..core.errors import OperationError
 from ..core.i18n import is_chinese
 from ..core.policy import can
 from ..extensions import db
-from . import operations
+from . import operations, similar
 from .access import case_for
 from .calculators import SOURCES, cite
 from .forms import EvaluationForm, FlaskForm, NoteForm, options
 from .labels import calculator_labels
 
 bp = Blueprint("evaluation", __name__)
+
+
+@bp.before_app_request
+def _warm_up_similar_cases() -> None:
+    """The process's first request starts building the similar-case index in the background
+    (similar.start_warm_up), so the first report does not wait ~10 s for it."""
+    if not similar.warm_up_started():
+        app = current_app._get_current_object()
+        if app.config.get("SIMILAR_WARM_UP", True) and not app.testing:
+            similar.start_warm_up(app)
 
 
 def _lang() -> str:

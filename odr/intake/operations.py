@@ -172,16 +172,18 @@ def applicant_users(case: Case) -> list:
     return [db.session.get(User, uid) for uid in dict.fromkeys(users)]
 
 
-def after_step(case: Case, action: str, actor, lang: str, reason: str | None = None) -> None:
-    """What follows the clerk's decision: accepted -> acceptance notice; either way the
-    applicant (and a grid worker who filed for them) is told."""
-    if action == "accept":
+@case_ops.after_step("accept", "reject")
+def after_decision(case: Case, actor, reason: str | None = None) -> None:
+    """What follows the clerk's decision, however it was taken (page or API): accepted -> an
+    acceptance notice, issued after the commit (documents.tasks.issue_after_commit); either way
+    the applicant (and a grid worker who filed for them) is told."""
+    if case.state == CaseState.ACCEPTED:
         from ..documents.models import DocumentType
-        from ..documents.tasks import issue
+        from ..documents.tasks import issue_after_commit
 
-        issue(case, DocumentType.ACCEPTANCE_NOTICE, actor, lang)
+        issue_after_commit(case, DocumentType.ACCEPTANCE_NOTICE, actor, "en" if case.language == "en" else "zh_CN")
         tell(applicant_users(case), "case_accepted", case, organisation=localized_name(case.organisation))
-    elif action == "reject":
+    else:
         tell(applicant_users(case), "case_rejected", case, organisation=localized_name(case.organisation),
              reason=reason or "")
 
