@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from .mediation.events import init_app as init_mediation_rooms
     from .mediation.views import bp as mediation_pages
     from .notifications.views import bp as notification_pages
+    from .privacy.views import bp as privacy_pages
     from .satisfaction.api import blp as satisfaction_api
     from .satisfaction.views import bp as satisfaction_pages
     from .statistics.api import blp as statistics_api
@@ -102,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health)
     app.register_blueprint(auth_pages)
     app.register_blueprint(identity_pages)
+    app.register_blueprint(privacy_pages)
     app.register_blueprint(cases_pages)
     app.register_blueprint(consultation_pages)
     app.register_blueprint(documents_pages)

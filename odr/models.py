@@ -23,6 +23,7 @@ from .mediation.session_models import MediationSession, SessionNotes
 from .notifications.models import Notification, OutboxMessage
 from .notifications.preferences import NotificationOptOut
 from .orgs.models import DeadlineSetting, Membership, Organisation, OrganisationCategory, Region
+from .privacy.models import AnonymisationRequest, ServiceSetting
 from .referral.models import CaseOrigin, RecordConsent, Referral
 from .satisfaction.models import Rating
 from .statistics.models import CaseStage
@@ -35,7 +36,7 @@ __all__ = [
     "Invitation", "Membership", "Notification", "OutboxMessage", "Organisation", "OrganisationCategory", "Party", "Region", "RoomMessage",
     "DocumentService", "User",
     "MediationSession", "SessionNotes",
-    "OneTimeCode", "PartyIdentity",
+    "OneTimeCode", "PartyIdentity", "AnonymisationRequest", "ServiceSetting",
     "CaseOrigin", "RecordConsent", "Referral",
     "ClockAlert", "Instruction", "NotificationOptOut",
     "Rating", "CaseStage",

@@ -152,6 +152,8 @@ GLOBAL_RULES: dict[str, frozenset[str]] = {
     "case.create": frozenset(r.value for r in Role),
     "audit.verify": frozenset({Role.ADMIN.value}),
     "user.manage": frozenset({Role.ADMIN.value}),
+    # How long a party's particulars stay in a closed case after they ask to anonymise it.
+    "privacy.retention.set": frozenset({Role.ADMIN.value}),
     "outbox.view": frozenset({Role.ADMIN.value, Role.CLERK.value}),
     # The clerk desk (odr/documents/desk.py): search, ZIP export, paper service; cases filtered by
     # visible_cases_clause and each case authorised again.

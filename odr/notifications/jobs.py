@@ -82,9 +82,11 @@ def run_due_jobs(now=None) -> dict:
         return True
 
     reminded = _each(due_ids, remind)
+    from ..privacy.operations import anonymise_due  # closed cases past retention (odr/privacy)
     from ..supervision.clocks import run_clocks  # every state's clock (odr/supervision)
 
     return {"reminded": reminded, "expired": expired, "session_reminders": _session_reminders(now),
+            "anonymised": anonymise_due(now),
             **run_clocks(now)}
 
 
