@@ -523,13 +523,13 @@ def invitees(case, session: MediationSession) -> list:
     return [*users, *contacts]
 
 
-def _ics_for(case, session, locale: str) -> bytes:
+def _ics(case, session) -> bytes:
+    """The session's calendar file in the current language."""
     from ..auth.models import User
     from ..notifications.operations import absolute
 
     organiser = db.session.get(User, session.created_by_id)
-    with force_locale(locale):
-        return session_ics(session, case, room_url=absolute(room_path(case)), organiser=organiser)
+    return session_ics(session, case, room_url=absolute(room_path(case)), organiser=organiser)
 
 
 def _invite(case, session: MediationSession, kind: str, *, reason: str = "") -> None:
@@ -539,18 +539,14 @@ def _invite(case, session: MediationSession, kind: str, *, reason: str = "") -> 
                "minutes": session.duration_minutes, "reason": reason}
     for person in invitees(case, session):
         locale = locale_for(person, case)
-        attachment = {"filename": filename(case, session), "content_type": CONTENT_TYPE,
-                      "text": _ics_for(case, session, locale).decode("utf-8")}
+        with force_locale(locale):  # the calendar entry's title in the recipient's language
+            text = _ics(case, session).decode("utf-8")
+        attachment = {"filename": filename(case, session), "content_type": CONTENT_TYPE, "text": text}
         notify(person, kind, context, case=case, attachments=[attachment])
 
 
 def ics_for_download(case, session: MediationSession) -> tuple[bytes, str]:
-    from ..auth.models import User
-    from ..notifications.operations import absolute
-
-    organiser = db.session.get(User, session.created_by_id)
-    return (session_ics(session, case, room_url=absolute(room_path(case)), organiser=organiser),
-            filename(case, session))
+    return _ics(case, session), filename(case, session)
 
 
 def remind_due(now=None) -> int:
