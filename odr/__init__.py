@@ -92,6 +92,8 @@ def _register_blueprints(app: Flask) -> None:
     from .mediation.events import init_app as init_mediation_rooms
     from .mediation.views import bp as mediation_pages
     from .notifications.views import bp as notification_pages
+    from .referral.api import blp as referral_api
+    from .referral.views import bp as referral_pages
     from .privacy.views import bp as privacy_pages
     from .satisfaction.api import blp as satisfaction_api
     from .satisfaction.views import bp as satisfaction_pages
@@ -113,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(mediation_pages)
     app.register_blueprint(invitation_pages)  # also registers the invitation step hooks
     app.register_blueprint(notification_pages)
+    app.register_blueprint(referral_pages)  # also registers the referral step hooks
     app.register_blueprint(supervision_pages)  # the board, deadlines, instructions (odr/supervision)
     app.register_blueprint(satisfaction_pages)  # also registers the hook asking for ratings on closure
     app.register_blueprint(statistics_pages)  # also registers the hook that keeps case_stages
@@ -120,5 +123,6 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(evaluation_api)
     api.register_blueprint(tokens_api)
     api.register_blueprint(mediation_api)
+    api.register_blueprint(referral_api)
     api.register_blueprint(satisfaction_api)
     api.register_blueprint(statistics_api)

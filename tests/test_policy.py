@@ -42,18 +42,20 @@ ROOM_MEDIATOR = {"room.joint.read", "room.joint.write", "room.caucus.applicant",
 CLERK = READ | {
     "case.edit", "case.party.add", "case.evidence.upload", "case.assign_mediator", "case.set_risk",
     "case.invite", "case.audit", "case.document.issue", "room.joint.read", "mediation.view",
-} | EVALUATE
-SUPERVISOR = READ | {"case.set_risk", "case.audit", "room.joint.read", "mediation.view"}
-ADMIN = READ | {"case.assign_mediator", "case.audit"}
+} | EVALUATE | {"case.bundle.export"}
+SUPERVISOR = READ | {"case.set_risk", "case.audit", "room.joint.read", "mediation.view", "case.bundle.export"}
+ADMIN = READ | {"case.assign_mediator", "case.audit", "case.bundle.export"}
+# The clerk of the body a case was referred to (or the court asked) reads it and exports its file.
+RECEIVING = READ | {"case.bundle.export"}
 MEDIATOR = READ | ROOM_MEDIATOR | {
     "case.evidence.upload", "case.set_risk", "case.invite", "case.document.issue",
 } | EVALUATE | {"case.evaluation.note"} | {
     # Sessions, their notes (the mediator's alone), the conflict-of-interest declaration.
     "mediation.session.manage", "mediation.notes.view", "mediation.notes.edit", "case.mediator.declare",
 }
-APPLICANT = READ | ROOM_APPLICANT | {"case.evidence.upload"} | EVALUATE
+APPLICANT = READ | ROOM_APPLICANT | {"case.evidence.upload", "case.referral.consent"} | EVALUATE
 RESPONDENT = READ | ROOM_RESPONDENT | {"case.evidence.upload", "case.evaluation.checklist",
-                                      "case.respond", "case.statement"}
+                                      "case.respond", "case.statement", "case.referral.consent"}
 FILER = READ | {"case.evidence.upload"} | EVALUATE
 # An organisation's consultant, while the case is open: evaluation and expert notes.
 CONSULTANT = READ | EVALUATE | {"case.evaluation.note"}
@@ -116,7 +118,7 @@ EXPECTED: dict[CaseState, dict[str, set[str]]] = {
         "mediator": MEDIATOR,
         "clerk": CLERK | {T + "choose_referral", T + "close"},
         "supervisor": SUPERVISOR,
-        "court_clerk": READ | {T + "refer", T + "return_referral"},
+        "court_clerk": RECEIVING | {T + "refer", T + "return_referral"},
         "admin": ADMIN,
     },
     CaseState.CONFIRMATION_REQUESTED: {
@@ -128,7 +130,7 @@ EXPECTED: dict[CaseState, dict[str, set[str]]] = {
         "mediator": MEDIATOR,
         "clerk": CLERK,
         "supervisor": SUPERVISOR,
-        "court_clerk": READ | {T + "confirm", T + "refuse_confirmation"},
+        "court_clerk": RECEIVING | {T + "confirm", T + "refuse_confirmation"},
         "admin": ADMIN,
     },
     # Closed after judicial confirmation: everyone keeps reading, nobody changes anything.
@@ -140,10 +142,10 @@ EXPECTED: dict[CaseState, dict[str, set[str]]] = {
         "consultant": READ,
         "mediator": READ | {"room.joint.read", "room.caucus.applicant", "room.caucus.respondent",
                             "mediation.view", "mediation.notes.view"},
-        "clerk": READ | {"case.audit", "room.joint.read", "mediation.view"},
-        "supervisor": READ | {"case.audit", "room.joint.read", "mediation.view"},
-        "court_clerk": READ,
-        "admin": READ | {"case.audit"},
+        "clerk": READ | {"case.audit", "room.joint.read", "mediation.view", "case.bundle.export"},
+        "supervisor": READ | {"case.audit", "room.joint.read", "mediation.view", "case.bundle.export"},
+        "court_clerk": RECEIVING,
+        "admin": READ | {"case.audit", "case.bundle.export"},
     },
 }
 
@@ -226,6 +228,9 @@ def test_global_rules(world):
         "intake.posters": {"admin", "clerk", "other_clerk", "court_clerk", "supervisor", "grid_worker"},
         "consult.ask": {n for n in USERS if not n.startswith("inactive")},
         "consult.inbox": {"consultant", "supervisor"},
+        "referral.inbox": {"clerk", "other_clerk", "court_clerk"},
+        "referral.delegate": {"clerk", "other_clerk", "court_clerk"},
+        "bundle.import": {"clerk", "other_clerk", "court_clerk"},
     }
     expected["statistics.view"] = {"admin", "supervisor", "clerk", "other_clerk", "court_clerk"}
     assert set(expected) == set(policy.GLOBAL_RULES)

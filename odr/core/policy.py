@@ -78,6 +78,13 @@ CASE_RULES: dict[str, frozenset[str]] = {
          Role.CONSULTANT.value}
     ),
     "case.evaluation.note": frozenset({Role.MEDIATOR.value, Role.CONSULTANT.value}),
+    # Referral (odr/referral, docs/referral.md): each party says whether the mediation record may go
+    # to the receiving body (mediation is confidential: default no); the case file (bundle) is
+    # exported by the organisation's staff and by the clerk of the body it was referred to.
+    "case.referral.consent": frozenset({Side.APPLICANT.value, Side.RESPONDENT.value, Role.REPRESENTATIVE.value}),
+    "case.bundle.export": frozenset(
+        {Role.CLERK.value, Role.SUPERVISOR.value, Role.ADMIN.value, RECEIVING_CLERK}
+    ),
     # Mediation rooms (odr/mediation, docs/realtime.md). The joint channel: the parties and the
     # mediator talk; the organisation's clerks and supervisors may follow it (read only). A side's
     # caucus channel: that side and the mediator, nobody else. When a channel may be written (the
@@ -132,7 +139,7 @@ CASE_RULES: dict[str, frozenset[str]] = {
 # What stays allowed on a finished case: reading (the room's record included).
 READ_ACTIONS = frozenset(
     {"case.view", "case.timeline", "case.evidence.list", "case.audit", "case.document.view",
-     "case.evaluation.view",
+     "case.evaluation.view", "case.bundle.export",
      "room.joint.read", "room.caucus.applicant", "room.caucus.respondent", "mediation.view",
      "mediation.notes.view",
      "case.instruction.view", "party.identity.full", "case.ratings.view"}
@@ -166,6 +173,11 @@ GLOBAL_RULES: dict[str, frozenset[str]] = {
     # have an inbox (which questions they see in it is QUESTION_RULES' business).
     "consult.ask": frozenset(r.value for r in Role),
     "consult.inbox": frozenset({Role.CONSULTANT.value, Role.SUPERVISOR.value}),
+    # Referral (odr/referral): the receiving body's inbox, a court's delegation into mediation
+    # (the operation checks that the clerk's organisation is a court), importing a case bundle.
+    "referral.inbox": frozenset({Role.CLERK.value}),
+    "referral.delegate": frozenset({Role.CLERK.value}),
+    "bundle.import": frozenset({Role.CLERK.value}),
     # Supervision (odr/supervision): the supervisors' board of overdue, high-risk and repeatedly
     # complained cases (each row filtered by visible_cases_clause); every user sets which e-mails
     # and text messages they want (odr/notifications/preferences.py).

@@ -41,7 +41,8 @@ STEP_WORDS = {
         "consent_expired": "对方当事人逾期未答复", "settle": "达成调解协议",
         "fail": "调解员终止调解", "end_mediation": "当事人要求终止调解",
         "offer_referral": "告知当事人其他解决途径", "choose_referral": "选定移送机关",
-        "refer": "接收机关接收案件", "request_confirmation": "申请司法确认",
+        "refer": "接收机关接收案件", "return_referral": "接收机关退回案件",
+        "request_confirmation": "申请司法确认",
     },
     "en": {
         "submit": "the application was submitted", "accept": "the case was accepted",
@@ -53,6 +54,7 @@ STEP_WORDS = {
         "end_mediation": "a party asked to end the mediation",
         "offer_referral": "the parties were told of other ways to resolve the dispute",
         "choose_referral": "the receiving body was chosen", "refer": "the receiving body took the case",
+        "return_referral": "the receiving body returned the case",
         "request_confirmation": "judicial confirmation was applied for",
     },
 }
@@ -191,6 +193,7 @@ def referral_not_ready(case):
 
 
 def build_referral(case, lang: str) -> dict:
+    from ..referral.operations import record_shared
     from .data import _organisation, date_text
 
     reason, ended_on = "", ""
@@ -200,13 +203,18 @@ def build_referral(case, lang: str) -> dict:
             reason = event.payload.get("reason") or ENDED_WITHOUT_REASON[lang].get(step, "")
             ended_on = date_text(event.created_at, lang)
             break
+    # The mediation record is confidential: it goes with the case only where every party
+    # consented (odr/referral/operations.record_shared).
+    left_out = [DocumentType.REFERRAL_LETTER]
+    if not record_shared(case):
+        left_out.append(DocumentType.MEDIATION_RECORD)
     enclosed = [
         {"title": wording.title(d.type, d.lang), "code": grouped(d.verification_code),
          "version": d.version}
         for d in db.session.execute(
             select(Document).where(Document.case_id == case.id, Document.lang == lang,
                                    Document.superseded_by_id.is_(None),
-                                   Document.type != DocumentType.REFERRAL_LETTER)
+                                   Document.type.not_in(left_out))
             .order_by(Document.issued_at)
         ).scalars()
     ]

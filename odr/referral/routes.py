@@ -39,9 +39,9 @@ def route_of(organisation) -> ReferralRoute | None:
 def serves(organisation, case) -> bool:
     """Does `organisation` serve the case's region (or one above it) and its category?"""
     regions = organisation.regions_served
-    if regions and case.region is not None:
-        if not any(case.region.path.startswith(region.path) for region in regions):
-            return False
+    if (regions and case.region is not None
+            and not any(case.region.path.startswith(region.path) for region in regions)):
+        return False
     categories = organisation.category_codes
     return not categories or case.category in categories
 
