@@ -284,6 +284,9 @@ def test_three_browsers_mediate_to_a_signed_settlement_in_chinese(app, world, se
             person.page.wait_for_selector("#settle[data-agreement=signed]", timeout=60_000)
             person.page.wait_for_selector("#agreement-download:not([hidden])")
             assert person.page.locator("#signature-list li[data-user-id]").count() == 3
+        # Mediation is over: no more offers or figures are offered (the server would refuse them).
+        assert applicant.page.locator("#proposal-form").is_hidden()
+        assert respondent.page.locator("#bidding-propose-form").is_hidden()
         assert not applicant.sees("not my password")
 
         # The case page says settled.

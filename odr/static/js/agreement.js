@@ -41,9 +41,9 @@
         : status === "locked" ? fmt(T.agr_locked, { v: agreement.version }) : T.agr_signed;
     $("agreement-download").hidden = status !== "signed";
     body.hidden = !agreement;
-    if (createForm) createForm.hidden = !(loaded && !agreement && S.open);
-    if (editForm) editForm.hidden = !(status === "draft" && S.open);
-    if (unlockForm) unlockForm.hidden = !(status === "locked" && S.open && !agreement.signatures.length);
+    if (createForm) createForm.hidden = !(loaded && !agreement && S.isOpen());
+    if (editForm) editForm.hidden = !(status === "draft" && S.isOpen());
+    if (unlockForm) unlockForm.hidden = !(status === "locked" && S.isOpen() && !agreement.signatures.length);
     if (!agreement) return;
 
     $("agreement-text").textContent = agreement.text;
@@ -60,10 +60,10 @@
     if (signedByMe()) list.append(el("li", "settle__mine", T.agr_you_signed));
 
     if (signForm) {
-      signForm.hidden = !(status === "locked" && S.open && !signedByMe());
+      signForm.hidden = !(status === "locked" && S.isOpen() && !signedByMe());
       if (agreement.sha256) $("sign-hash").textContent = fmt(T.sig_hash, { hash: agreement.sha256 });
     }
-    if (commentForm) commentForm.hidden = !(status !== "signed" && S.open);
+    if (commentForm) commentForm.hidden = !(status !== "signed" && S.isOpen());
     renderComments();
   }
 

@@ -56,7 +56,7 @@
     stateBox.dataset.status = bidding ? bidding.status : "none";
 
     if (!proposeForm) return;  // a mediator, clerk or supervisor: nothing to do here
-    const canAct = S.open;
+    const canAct = S.isOpen();
     proposeForm.hidden = !(canAct && !bidding);
     agreeForm.hidden = !(canAct && bidding && bidding.status === "proposed" && !bidding.agreed[S.side]);
     if (!agreeForm.hidden) document.getElementById("bidding-agree").textContent = fmt(T.bid_agree, { gap: gap(bidding) });
@@ -82,6 +82,7 @@
     if (S.bargain && S.side) reload();
   });
   S.onReload(reload);
+  S.onClose(render);
   render();
 
   if (!proposeForm) return;

@@ -54,7 +54,7 @@
     li.append(what);
     if (p.answers_id) li.append(el("p", "small muted", T.in_reply));
     if (p.expires_at && p.status === "offered") li.append(el("p", "small muted", fmt(T.expires, { when: S.when(p.expires_at) })));
-    if (S.bargain && S.open && p.status === "offered") {
+    if (S.bargain && S.isOpen() && p.status === "offered") {
       const actions = el("div", "settle__actions");
       const button = (text, cls, fn) => {
         const b = el("button", "button button--small" + (cls ? " " + cls : ""), text);
@@ -93,6 +93,10 @@
   }
 
   S.on("proposal", upsert);
+  S.onClose(() => {
+    render();
+    if (form) form.hidden = true;
+  });
   S.onReload(async () => {
     const ack = await S.request("proposal:list", {});
     if (!ack || !ack.ok) return;

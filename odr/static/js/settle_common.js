@@ -86,11 +86,25 @@
     });
   }
 
+  // Mediation ends for this page when the agreement is signed by everyone: the case is settled
+  // and the server refuses any further proposal or bid, so the panels stop offering them.
+  const closers = [];
+  function isOpen() {
+    return root.dataset.open === "true";
+  }
+  function onClose(fn) {
+    closers.push(fn);
+  }
+  on("agreement", (agreement) => {
+    if (agreement.status !== "signed" || !isOpen()) return;
+    root.dataset.open = "false";
+    closers.forEach((fn) => fn());
+  });
+
   window.odrSettle = Object.freeze({
-    T, ROLES, el, fmt, when, request, showError, onReload, on,
+    T, ROLES, el, fmt, when, request, showError, onReload, on, isOpen, onClose,
     me: room.me,
     side: root.dataset.side || null,
-    open: root.dataset.open === "true",
     bargain: root.dataset.bargain === "true",
     draft: root.dataset.draft === "true",
     sign: root.dataset.sign === "true",
