@@ -394,3 +394,31 @@ def test_the_room_page_shows_a_party_the_waiting_room_until_the_session_opens(me
     # A case without sessions has no waiting room at all.
     other = med.outsider.get(f"/cases/{med.other_case.id}/room")
     assert other.status_code == 200 and 'id="waiting-room"' not in other.get_data(as_text=True)
+
+
+def test_the_case_page_and_the_room_read_sessions_in_a_fixed_number_of_queries(med):
+    from .api_support import count_queries
+
+    def page_queries() -> tuple[int, int]:
+        with count_queries() as case_page:
+            assert med.mediator.get(f"/cases/{med.case.id}").status_code == 200
+        with count_queries() as room_page:
+            assert med.applicant.get(f"/cases/{med.case.id}/room").status_code == 200
+        return case_page(), room_page()
+
+    first = _schedule(med)
+    med.mediator.put(f"{med.url}/sessions/{first['id']}/notes", json={"discussed": "一"})
+    one = page_queries()
+    for day in range(4, 8):
+        more = _schedule(med, starts_at=_local(days=day).isoformat(timespec="minutes"))
+        med.mediator.put(f"{med.url}/sessions/{more['id']}/notes", json={"discussed": f"第{day}次"})
+    assert page_queries() == one
+
+
+def test_the_other_sides_caucus_session_is_not_on_its_timeline(med):
+    caucus = _schedule(med, kind="caucus", side="applicant", agenda="单独 alone")
+    med.mediator.post(f"{med.url}/sessions/{caucus['id']}/cancel", json={"reason": "不需要 not needed"})
+    mine = med.applicant.get(f"{med.url}/timeline", headers=EN).get_data(as_text=True)
+    theirs = med.respondent.get(f"{med.url}/timeline", headers=EN).get_data(as_text=True)
+    assert "scheduled a mediation session" in mine and "cancelled a mediation session" in mine
+    assert "mediation session" not in theirs and "不需要" not in theirs
