@@ -69,6 +69,8 @@ def seed_demo_command(cases, force):
         click.echo("Demo data already present; nothing to do.")
     else:
         click.echo(f"Seeded {result['cases']} cases, {result['users']} users, {result['organisations']} organisations.")
+        click.echo(f"Clocks: {result['reminders']} reminders and {result['escalations']} escalations sent "
+                   "(the supervisor's board: /supervision; the messages: /outbox).")
     from .demo import demo_logins
 
     click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")

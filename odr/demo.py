@@ -88,7 +88,13 @@ def seed_demo(case_count: int = 60, force: bool = False) -> dict | None:
         db.session.commit()
     finally:
         current_app.config["DOCUMENT_JOBS"] = jobs
-    return {"cases": len(seeder.cases), "users": seeder.user_count, "organisations": len(seeder.orgs)}
+    # The clocks run once now, so the supervisor's board, the reminders and the escalations of
+    # the overdue cases are there at once (in /outbox); the scheduler keeps running them.
+    from .supervision.clocks import run_clocks
+
+    clocks = run_clocks()
+    return {"cases": len(seeder.cases), "users": seeder.user_count, "organisations": len(seeder.orgs),
+            "reminders": clocks["reminders"], "escalations": clocks["escalations"] + clocks["escalations_up"]}
 
 
 def backdate(case, days: int, actor=None) -> None:
@@ -329,8 +335,12 @@ class _Seeder:
             case_ops.set_risk(case, self.users["clerk"], level, reason)
         clocked = [c for c in open_cases if c.state_deadline is not None]
         overdue = set(map(id, rng.sample(clocked, k=min(len(clocked), max(3, len(self.cases) // 10)))))
+        # One case due within the day, so a reminder to whoever must act goes out (odr/supervision).
+        due_soon = next((id(c) for c in clocked if id(c) not in overdue and c.state == S.MEDIATION), None)
         for case in self.cases:
             days = self._age(case, id(case) in overdue)
+            if id(case) == due_soon:
+                days = case_ops.deadline_days(case, case.state) - 1
             if days > 0:
                 backdate(case, days, actor=self.users["admin"])
 

@@ -19,6 +19,7 @@ from odr.demo import DEMO_PASSWORD, demo_logins, seed_demo
 from odr.extensions import db
 from odr.orgs.models import Organisation, Region
 from odr.orgs.operations import add_region
+from odr.supervision.models import ClockAlert
 
 
 def _count(model) -> int:
@@ -37,7 +38,9 @@ def test_seed_demo_builds_a_complete_honest_world(app):
     # account instead of once in all (~0.1-0.4 s each) would.
     assert time.process_time() - started < 8
 
-    assert result == {"cases": 60, "users": _count(User), "organisations": _count(Organisation)}
+    alerts = dict(db.session.execute(select(ClockAlert.level > 0, func.count()).group_by(ClockAlert.level > 0)).all())
+    assert result == {"cases": 60, "users": _count(User), "organisations": _count(Organisation),
+                      "reminders": alerts[False], "escalations": alerts[True]}  # the clocks ran once
     assert {c for (c,) in db.session.execute(select(Case.state).distinct())} == set(CaseState)
     assert {t for (t,) in db.session.execute(select(Organisation.type).distinct())} == set(OrgType)
 

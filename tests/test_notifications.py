@@ -116,7 +116,8 @@ def test_a_failed_delivery_is_logged_and_retried(world, app, monkeypatch):
     db.session.refresh(message)
     assert (message.status, message.attempts) == ("queued", 1)
     assert "ConnectionRefusedError" in message.last_error
-    assert deliver_pending() == {"sent": 0, "failed": 1, "queued": 0}
+    assert deliver_pending() == {"sent": 0, "failed": 0, "queued": 0}  # not due again yet (back-off)
+    assert deliver_pending(now=message.next_attempt_at) == {"sent": 0, "failed": 1, "queued": 0}
     db.session.refresh(message)
     assert (message.status, message.attempts) == ("failed", 2)
 

@@ -158,6 +158,20 @@ for _table in EXPECTED.values():
 for _name in ("applicant", "respondent", "representative"):
     EXPECTED[CaseState.CLOSED][_name] = EXPECTED[CaseState.CLOSED][_name] | {"case.rate"}
 
+# Supervision (odr/supervision): instructions (督办) are internal, seen by those who work the case
+# (once closed too); on an open case the supervisor instructs and the staff who handle it answer.
+HANDLERS = ("clerk", "mediator", "consultant", "court_clerk")
+for _state, _table in EXPECTED.items():
+    for _name in (*HANDLERS, "supervisor", "admin"):
+        if _name in _table and "case.view" in _table[_name]:
+            _table[_name] = _table[_name] | {"case.instruction.view"}
+            if _state == CaseState.CLOSED:
+                continue
+            if _name in HANDLERS:
+                _table[_name] = _table[_name] | {"case.instruction.answer"}
+            if _name == "supervisor":
+                _table[_name] = _table[_name] | {"case.instruct"}
+
 ALL_ACTIONS = sorted(set(policy.CASE_RULES) | {T + action for action in workflow.ACTIONS})
 
 
@@ -233,6 +247,8 @@ def test_global_rules(world):
         "bundle.import": {"clerk", "other_clerk", "court_clerk"},
     }
     expected["statistics.view"] = {"admin", "supervisor", "clerk", "other_clerk", "court_clerk"}
+    expected["supervision.board"] = {"admin", "supervisor"}
+    expected["notifications.preferences"] = {n for n in USERS if not n.startswith("inactive")}
     assert set(expected) == set(policy.GLOBAL_RULES)
     for action, names in expected.items():
         allowed = {n for n in USERS if can(getattr(people, n), action)}

@@ -3,6 +3,7 @@ deadlines page, the supervisors' board (query count flat) and instructions (督�
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -336,3 +337,25 @@ def test_run_due_jobs_runs_the_clocks(world, runner, street_supervisor):
     assert "escalated: 1" in result.output
     assert told("clock_escalated") == [street_supervisor.id]
     assert db.session.execute(select(Membership).where(Membership.role == Role.SUPERVISOR)).first()
+
+
+def test_the_demo_has_overdue_cases_a_supervisor_sees_with_reminders_and_escalations_in_the_outbox(app, login):
+    from odr import demo_content
+    from odr.auth.models import User
+    from odr.demo import seed_demo
+
+    result = seed_demo(case_count=40)
+    assert result["reminders"] >= 1 and result["escalations"] >= 1
+    kinds = set(db.session.execute(select(OutboxMessage.kind)).scalars())
+    assert {"clock_reminder", "clock_escalated"} <= kinds
+    supervisor = db.session.execute(
+        select(User).where(User.email == demo_content.USERS["supervisor"][0])).scalar_one()
+    assert told("clock_escalated").count(supervisor.id) >= 1
+    page = login(supervisor).get("/supervision").get_data(as_text=True)  # the demo supervisor reads Chinese
+    assert re.search(r"超期 \d+ 天", page)
+    assert re.search(r'\S+ <span class="muted small">\((书记员|调解员)\)</span>', page)  # who must act
+    overdue = db.session.execute(select(ClockAlert.case_id).where(ClockAlert.level == 1)).scalars().all()
+    from odr.cases.models import Case
+
+    references = db.session.execute(select(Case.reference).where(Case.id.in_(overdue))).scalars().all()
+    assert any(reference in page for reference in references)

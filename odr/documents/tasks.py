@@ -52,6 +52,9 @@ def celery_for(app):
         broker_connection_retry_on_startup=True,
     )
     register(celery)
+    from ..notifications.tasks import register as register_jobs  # due jobs, outbox retries, beat
+
+    register_jobs(celery, app.config)
     made[key] = celery
     return celery
 

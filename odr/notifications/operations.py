@@ -3,20 +3,24 @@
 A notification is written in the caller's transaction: a `Notification` row for a user's in-app
 bell, an `OutboxMessage` row (status `queued`) per e-mail or SMS. Nothing leaves the service
 until that transaction commits: an after-commit hook then calls deliver_pending() (inline, the
-embedded default) or leaves the rows to a worker (OUTBOX_DELIVERY=deferred: `flask odr
-deliver-outbox` from cron, or a Celery task later). A rolled-back transaction sends nothing.
+embedded default) or leaves the rows to a worker (OUTBOX_DELIVERY=deferred: the Celery task
+or the in-process scheduler of odr/notifications/tasks.py, or `flask odr deliver-outbox` from
+cron). A rolled-back transaction sends nothing. A failed send is retried with exponential
+back-off (retry_delay). In-app messages are announced live to the user's open pages after the
+commit (odr/notifications/realtime.py). A user's preferences switch e-mail or SMS off per group
+of kinds, never for legally required notices (odr/notifications/preferences.py).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import current_app, render_template
 from flask_babel import force_locale, format_date
 from markupsafe import Markup, escape
-from sqlalchemy import event, select, update
+from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..core.audit import record
@@ -24,6 +28,8 @@ from ..core.models import utcnow
 from ..extensions import db
 from .channels import backend_for
 from .models import FAILED, QUEUED, SENDING, SENT, Notification, OutboxMessage
+from .preferences import wanted_channels
+from .realtime import announce_after_commit
 from .texts import KINDS
 
 log = logging.getLogger(__name__)
@@ -96,7 +102,8 @@ def notify(recipient, kind: str, context: dict, *, case=None, channels=None, att
     `attachments`: text files for the e-mail, [{"filename", "content_type", "text"}]."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
-    wanted = tuple(channels or CHANNELS)
+    # E-mail and SMS the recipient switched off are left out (never a legally required notice).
+    wanted = wanted_channels(recipient, kind, tuple(channels or CHANNELS))
     locale = locale_for(recipient, case)
     context = {"name": recipient.name, **context}
     if case is not None:
@@ -123,6 +130,7 @@ def notify(recipient, kind: str, context: dict, *, case=None, channels=None, att
     db.session.flush()
     if any(isinstance(row, OutboxMessage) for row in rows):
         db.session.info[_PENDING] = True
+    announce_after_commit([row for row in rows if isinstance(row, Notification)])  # the live bell
     record("notification.queued", case=case_id, kind=kind, user_id=recipient.id, locale=locale,
            channels=sorted({"in_app" if isinstance(r, Notification) else r.channel for r in rows}),
            outbox_ids=[r.id for r in rows if isinstance(r, OutboxMessage)])
@@ -145,18 +153,31 @@ def mark_all_read(user) -> None:
 # --- delivery -------------------------------------------------------------------------------
 
 
-def deliver_pending(limit: int = 200) -> dict:
-    """Send queued e-mail/SMS, each in its own short transaction on a separate session.
+def retry_delay(attempts: int) -> timedelta:
+    """How long a message that failed `attempts` times waits: OUTBOX_RETRY_SECONDS doubled for
+    each further failure (60 s, 2 min, 4 min, ...), at most OUTBOX_RETRY_MAX_SECONDS."""
+    config = current_app.config
+    base = float(config.get("OUTBOX_RETRY_SECONDS", 60))
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), float(config.get("OUTBOX_RETRY_MAX_SECONDS", 3600))))
+
+
+def deliver_pending(limit: int = 200, now=None) -> dict:
+    """Send queued e-mail/SMS that are due, each in its own short transaction on a separate session.
 
     A row is claimed (queued -> sending, attempts + 1) before it is sent, so two workers never
-    send the same message. A failure puts it back in the queue until OUTBOX_MAX_ATTEMPTS, then
-    marks it failed; last_error says why. Retries with back-off belong to the worker (issue 7).
+    send the same message. A failure puts it back in the queue with `next_attempt_at` set by
+    retry_delay (exponential back-off) until OUTBOX_MAX_ATTEMPTS, then marks it failed;
+    last_error says why. Background jobs (Celery beat, the in-process scheduler, `flask odr
+    deliver-outbox`) pick the retries up when they are due.
     """
     counts = {SENT: 0, FAILED: 0, QUEUED: 0}
     max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
+    now = now or utcnow()
     with Session(db.engine) as session:
         ids = session.execute(
-            select(OutboxMessage.id).where(OutboxMessage.status == QUEUED)
+            select(OutboxMessage.id).where(
+                OutboxMessage.status == QUEUED,
+                or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
             .order_by(OutboxMessage.id).limit(limit)
         ).scalars().all()
         for message_id in ids:
@@ -174,10 +195,12 @@ def deliver_pending(limit: int = 200) -> dict:
             except Exception as error:  # noqa: BLE001 - any failure of a back-end is logged on the row
                 log.warning("outbox %s: %s failed: %s", message.id, message.channel, error)
                 message.status = FAILED if message.attempts >= max_attempts else QUEUED
+                message.next_attempt_at = now + retry_delay(message.attempts) if message.status == QUEUED else None
                 message.last_error = f"{type(error).__name__}: {error}"[:500]
             else:
                 message.status = SENT
                 message.sent_at = utcnow()
+                message.next_attempt_at = None
                 message.last_error = None
             counts[message.status] += 1
             session.commit()
@@ -185,7 +208,8 @@ def deliver_pending(limit: int = 200) -> dict:
 
 
 def schedule_delivery() -> None:
-    """The seam: inline now, or left for a worker (cron `odr deliver-outbox`, later Celery)."""
+    """The seam: inline now, or left for a worker (OUTBOX_DELIVERY=deferred: Celery beat's
+    delivery job, the in-process scheduler, or `flask odr deliver-outbox` from cron)."""
     if current_app.config.get("OUTBOX_DELIVERY", "inline") == "inline":
         try:
             deliver_pending()
