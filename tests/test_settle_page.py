@@ -52,10 +52,12 @@ def test_the_page_words_come_in_the_users_language(world, login):
     case = make_case(world, CaseState.MEDIATION)
     db.session.commit()
     client = login(world.applicant)
-    texts = {}
+    texts, roles = {}, {}
     for lang in ("zh-CN", "en"):
         html = client.get(f"/cases/{case.id}/room", headers={"Accept-Language": lang}).get_data(as_text=True)
         texts[lang] = json.loads(unescape(_settle_data(html)["texts"]))
+        roles[lang] = json.loads(unescape(_settle_data(html)["roles"]))
+    assert roles["en"]["mediator"] == "Mediator" and roles["zh-CN"]["mediator"] != "Mediator"
     assert texts["en"]["accept"] == "Accept" and texts["zh-CN"]["accept"] == "接受"
     assert texts["en"]["bid_round"] == "Round {k} of {max} is open."
     assert texts["zh-CN"]["bid_round"] == "第{k}轮（共{max}轮）进行中。"
