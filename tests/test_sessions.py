@@ -422,3 +422,35 @@ def test_the_other_sides_caucus_session_is_not_on_its_timeline(med):
     theirs = med.respondent.get(f"{med.url}/timeline", headers=EN).get_data(as_text=True)
     assert "scheduled a mediation session" in mine and "cancelled a mediation session" in mine
     assert "mediation session" not in theirs and "不需要" not in theirs
+
+
+def test_the_declaration_and_decision_forms_on_the_case_page(world, login):
+    case = make_case(world, CaseState.ACCEPTED, with_mediator=False)
+    case_ops.assign_mediator(case, world.clerk, world.mediator)
+    db.session.commit()
+    mediator, clerk = login(world.mediator), login(world.clerk)
+    page = mediator.get(f"/cases/{case.id}", headers=EN).get_data(as_text=True)
+    assert "Do you have any relation to the parties" in page
+    blank = mediator.post(f"/cases/{case.id}/mediator/declaration", data={}, headers=ZH)
+    assert blank.status_code == 422 and "请说明您与当事人有无利害关系" in blank.get_data(as_text=True)
+    vague = mediator.post(f"/cases/{case.id}/mediator/declaration", data={"has_relation": "yes"}, headers=EN)
+    assert vague.status_code == 422 and "Say what the relation is." in vague.get_data(as_text=True)
+    assert _count(AuditEvent, AuditEvent.action == "case.mediator_declared") == 0
+    done = mediator.post(f"/cases/{case.id}/mediator/declaration",
+                         data={"has_relation": "yes", "relation_details": "同事 a colleague"})
+    assert done.status_code == 303
+    clerk_page = clerk.get(f"/cases/{case.id}", headers=EN).get_data(as_text=True)
+    assert "a colleague" in clerk_page and "Take them off the case" in clerk_page
+    wrong = clerk.post(f"/cases/{case.id}/mediator/{2**31 - 1}/decision",  # no such assignment
+                       data={"decision": "allow", "reason": "x"})
+    assert wrong.status_code == 404
+    db.session.rollback()
+    pending = case_ops.pending_conflicts(db.session.get(type(case), case.id))[0]
+    no_reason = clerk.post(f"/cases/{case.id}/mediator/{pending.id}/decision", data={"decision": "allow"},
+                           headers=EN)
+    assert no_reason.status_code == 422 and "Please give a reason." in no_reason.get_data(as_text=True)
+    kept = clerk.post(f"/cases/{case.id}/mediator/{pending.id}/decision",
+                      data={"decision": "allow", "reason": "双方知情同意 both sides agreed"})
+    assert kept.status_code == 303
+    db.session.rollback()
+    assert world.mediator.id in db.session.get(type(case), case.id).mediator_ids
