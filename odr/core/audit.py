@@ -14,8 +14,8 @@ from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, event, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, bindparam, event, insert, select
+from sqlalchemy.orm import Mapped, Session, make_transient_to_detached, mapped_column, relationship
 
 from ..extensions import db
 from .models import Counter, UTCDateTime, next_value, utcnow
@@ -99,36 +99,34 @@ def record(action: str, *, actor=None, case=None, **payload) -> AuditEvent:
     session = db.session
     if case is not None and not isinstance(case, int) and case.id is None:
         session.flush()  # a new case: it needs its id first (an int is an id already)
+    # Core statements built once, on the session's connection: this runs for every room message.
+    connection = session.connection()
     seq = next_value(AUDIT_COUNTER)
-    prev_hash = (
-        session.execute(select(AuditEvent.hash).where(AuditEvent.id == seq - 1)).scalar()
-        or GENESIS_HASH
-    )
+    prev_hash = connection.execute(_PREVIOUS_HASH, {"seq": seq - 1}).scalar() or GENESIS_HASH
     # Round-trip through JSON so that what is hashed is exactly what the database returns.
     payload = json.loads(canonical_json(payload))
-    now = utcnow()
-    actor_id = getattr(actor, "id", actor)
-    case_id = getattr(case, "id", case)
-    entry = AuditEvent(
-        id=seq,
-        created_at=now,
-        actor_id=actor_id,
-        action=action,
-        case_id=case_id,
-        payload=payload,
-        prev_hash=prev_hash,
-        hash=compute_hash(
-            prev_hash,
-            seq=seq,
-            created_at=now,
-            actor_id=actor_id,
-            action=action,
-            case_id=case_id,
-            payload=payload,
-        ),
-    )
+    row = {
+        "id": seq,
+        "created_at": utcnow(),
+        "actor_id": getattr(actor, "id", actor),
+        "action": action,
+        "case_id": getattr(case, "id", case),
+        "payload": payload,
+        "prev_hash": prev_hash,
+    }
+    row["hash"] = compute_hash(prev_hash, seq=seq, created_at=row["created_at"], actor_id=row["actor_id"],
+                               action=action, case_id=row["case_id"], payload=payload)
+    connection.execute(_INSERT, row)
+    # The stored row as an object of the session (persistent, no second INSERT): a change to it
+    # is refused at flush like any other (the append-only listeners above).
+    entry = AuditEvent(**row)
+    make_transient_to_detached(entry)
     session.add(entry)
     return entry
+
+
+_PREVIOUS_HASH = select(AuditEvent.__table__.c.hash).where(AuditEvent.__table__.c.id == bindparam("seq"))
+_INSERT = insert(AuditEvent.__table__)
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Integer, String, TypeDecorator, update
+from sqlalchemy import DateTime, Integer, String, TypeDecorator, bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
@@ -49,19 +49,25 @@ class Counter(db.Model):
 
 
 def next_value(name: str) -> int:
-    session = db.session
-    stmt = (
-        update(Counter)
-        .where(Counter.name == name)
-        .values(value=Counter.value + 1)
-        .returning(Counter.value)
-    )
-    value = session.execute(stmt).scalar()
+    """The counter's next value, in the current transaction (the row stays locked until commit).
+
+    One UPDATE ... RETURNING, built once and run on the session's connection (Core, not the
+    ORM's bulk update: this is on the path of every room message and audit entry)."""
+    connection = db.session.connection()
+    value = connection.execute(_BUMP, {"counter": name}).scalar()
     if value is None:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.execute(insert(Counter).values(name=name, value=0).on_conflict_do_nothing())
-        value = session.execute(stmt).scalar()
+        insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        connection.execute(insert(Counter.__table__).values(name=name, value=0).on_conflict_do_nothing())
+        value = connection.execute(_BUMP, {"counter": name}).scalar()
     return value
+
+
+_BUMP = (
+    update(Counter.__table__)
+    .where(Counter.__table__.c.name == bindparam("counter"))
+    .values(value=Counter.__table__.c.value + 1)
+    .returning(Counter.__table__.c.value)
+)
 
 
 def str_enum(enum_cls, length: int = 40):

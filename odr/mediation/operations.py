@@ -11,7 +11,7 @@ import re
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -207,17 +207,49 @@ def append_message(case_id: int, channel: Channel, sender_id: int, sender_role: 
     (sender, client_msg_id) was stored meanwhile: the caller rolls back and re-reads."""
     now = utcnow()
     seq = next_value(f"room:{case_id}:{channel.value}")
-    message_id = db.session.execute(
-        insert(RoomMessage.__table__).values(
-            case_id=case_id, channel=channel, seq=seq, kind=MessageKind.TEXT, sender_id=sender_id,
-            sender_role=sender_role, client_msg_id=client_msg_id, body=text, created_at=now,
-        ).returning(RoomMessage.__table__.c.id)
-    ).scalar_one()
+    message_id = db.session.connection().execute(_INSERT_MESSAGE, {
+        "case_id": case_id, "channel": channel, "seq": seq, "kind": MessageKind.TEXT, "sender_id": sender_id,
+        "sender_role": sender_role, "client_msg_id": client_msg_id, "body": text, "created_at": now,
+    }).scalar_one()
     # The text stays out of the audit chain: the chain is read by staff who must not read caucus
     # talk, and its rows can never be removed.
     record("room.message", actor=sender_id, case=case_id, channel=channel, seq=seq,
            message_id=message_id)
     return Stored(message_id, case_id, channel, seq, sender_id, sender_role, client_msg_id, text, now)
+
+
+# Built once (building a statement costs more than running it here); run with Core parameters.
+_INSERT_MESSAGE = insert(RoomMessage.__table__).returning(RoomMessage.__table__.c.id)
+
+
+def _send_context_statement():
+    party, assignment = Party.__table__, CaseAssignment.__table__
+    cases, users, messages = Case.__table__, User.__table__, RoomMessage.__table__
+    case_id, user_id = bindparam("case_id"), bindparam("user_id")
+
+    def parties(side: Side, column):
+        return (select(func.count()).where(party.c.case_id == case_id, party.c.side == side,
+                                           column == user_id).scalar_subquery())
+
+    return (
+        select(
+            users.c.active, users.c.name, cases.c.state, cases.c.version,
+            parties(Side.APPLICANT, party.c.user_id),
+            parties(Side.APPLICANT, party.c.representative_user_id),
+            parties(Side.RESPONDENT, party.c.user_id),
+            parties(Side.RESPONDENT, party.c.representative_user_id),
+            select(func.count()).where(assignment.c.case_id == case_id, assignment.c.user_id == user_id,
+                                       assignment.c.removed_at.is_(None)).scalar_subquery(),
+            select(messages.c.id).where(messages.c.case_id == case_id, messages.c.sender_id == user_id,
+                                        messages.c.client_msg_id == bindparam("client_msg_id"))
+            .scalar_subquery(),
+        )
+        .select_from(users.outerjoin(cases, cases.c.id == case_id))
+        .where(users.c.id == user_id)
+    )
+
+
+_SEND_CONTEXT = _send_context_statement()
 
 
 def stored_payload(stored: Stored, sender_name: str) -> dict:
@@ -262,30 +294,8 @@ def send_context(case_id: int, user_id: int, client_msg_id: str) -> SendContext:
     "Rights on the send path"). tests/test_rooms_hotpath.py checks the write rules still name no
     other role; a rule that did would need its inputs here.
     """
-    party = Party.__table__
-    assignment = CaseAssignment.__table__
-    cases = Case.__table__
-    users = User.__table__
-    messages = RoomMessage.__table__
-
-    def parties(side: Side, column) -> object:
-        return (select(func.count()).where(party.c.case_id == case_id, party.c.side == side,
-                                           column == user_id).scalar_subquery())
-
-    row = db.session.execute(
-        select(
-            users.c.active, users.c.name, cases.c.state, cases.c.version,
-            parties(Side.APPLICANT, party.c.user_id),
-            parties(Side.APPLICANT, party.c.representative_user_id),
-            parties(Side.RESPONDENT, party.c.user_id),
-            parties(Side.RESPONDENT, party.c.representative_user_id),
-            select(func.count()).where(assignment.c.case_id == case_id, assignment.c.user_id == user_id,
-                                       assignment.c.removed_at.is_(None)).scalar_subquery(),
-            select(messages.c.id).where(messages.c.case_id == case_id, messages.c.sender_id == user_id,
-                                        messages.c.client_msg_id == client_msg_id).scalar_subquery(),
-        )
-        .select_from(users.outerjoin(cases, cases.c.id == case_id))
-        .where(users.c.id == user_id)
+    row = db.session.connection().execute(
+        _SEND_CONTEXT, {"case_id": case_id, "user_id": user_id, "client_msg_id": client_msg_id}
     ).first()
     if row is None:
         return SendContext((), None, None, None, None)

@@ -176,7 +176,9 @@ def seed(url: str, rooms: int) -> dict:
     from odr.extensions import db
     from tests.factories import build_world, make_case, make_user
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})
+    # SERVER_NAME: the workflow hooks write notices with links, outside any request here.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True,
+                      "SERVER_NAME": "localhost"})
     logging.getLogger("alembic").setLevel(logging.WARNING)
     with app.app_context():
         upgrade()
