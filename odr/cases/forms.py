@@ -7,7 +7,15 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DecimalField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -66,6 +74,17 @@ class AmountField(DecimalField):
     def pre_validate(self, form):
         if self.process_errors:
             raise StopValidation()  # not a number: the range check has nothing to say
+
+
+class DayField(DateField):
+    """A date; what is not one gets our own message (WTForms' "Not a valid date value." has no
+    Chinese translation)."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(str(_l("Enter a date such as 2025-03-01."))) from None
 
 
 class CaseForm(FlaskForm):

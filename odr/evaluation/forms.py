@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     Form,
     FormField,
     IntegerField,
@@ -19,7 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
-from ..cases.forms import MAX_AMOUNT, AmountField
+from ..cases.forms import MAX_AMOUNT, AmountField, DayField
 from .operations import NOTE_MAX
 
 
@@ -40,7 +39,7 @@ def _count(text, high, description=None):
 
 
 def _date(text, description=None):
-    return DateField(text, description=description, validators=[Optional()])
+    return DayField(text, description=description, validators=[Optional()])
 
 
 _REQUIRED = _l("This field is required.")

@@ -13,12 +13,13 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..cases import operations as case_ops
 from ..cases.case_page import region_choices
 from ..cases.views import _case_for, _load_case, _render_case
 from ..core.enums import CaseState, Category, PartyKind, RiskLevel, Role
-from ..core.errors import NotFound, ValidationFailed
+from ..core.errors import NotFound, OperationError, ValidationFailed
 from ..core.i18n import is_chinese, localized_name
 from ..core.policy import authorize, can
 from ..documents.render import render_pdf
@@ -278,6 +279,24 @@ def step(case_id: int, step: str):
         flash(_("The file was added to the case."), "success")
         return redirect(url_for("intake.step", case_id=case.id, step=step), code=303)
     return _next(case, item, step, go)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _upload_too_large(error):
+    """A file over MAX_CONTENT_LENGTH is refused before the form is read: say so on the evidence
+    step (the page's script refuses such a file before sending it, keeping what was typed)."""
+    message = _("The file is too large (at most 20 MB).")
+    args = request.view_args or {}
+    if request.endpoint == "intake.step" and args.get("step") == "evidence" and current_user.is_authenticated:
+        try:
+            case, item = _draft(args["case_id"])
+        except OperationError:
+            item = None
+        if item is not None:
+            form = EvidenceUploadForm(formdata=None)
+            form.file.errors = [message]
+            return _render_step("evidence", form, case=case, item=item, status=413)
+    return render_template("error.html", status=413, message=message), 413
 
 
 # --- After filing: the clerk's decision, re-routing, risk (forms on the case page) -----------

@@ -6,9 +6,10 @@ form renders again with 422 and keeps what was typed.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..auth.operations import InvitationInvalid, check_invitation, redeem_invitation, set_password
 from ..cases import operations as case_ops
@@ -152,7 +153,7 @@ def _render_respond(case, party, status=200, **forms):
     evidence = [e for e in case.evidence if can(current_user, "evidence.download", e)]
     return render_template(
         "invitations/respond.html", case=case, party=party, evidence=evidence,
-        applicants=operations.applicant_names(case), consent_form=ConsentForm(),
+        applicants=operations.applicant_names(case), consent_form=ConsentForm(formdata=None),
         awaiting=case.state == CaseState.AWAITING_RESPONDENT,
         may_consent=can(current_user, "case.transition.consent", case),
         needs_password=not current_user.password_hash, **forms,
@@ -241,6 +242,23 @@ def evidence(case_id: int):
     db.session.commit()
     flash(_("The file was added to the case."), "success")
     return _back(case)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _upload_too_large(error):
+    """A file over MAX_CONTENT_LENGTH is refused before the form is read: say so on the answer
+    page (the page's script refuses such a file before sending it, keeping what was typed)."""
+    message = _("The file is too large (at most 20 MB).")
+    if request.endpoint == "invitations.evidence" and current_user.is_authenticated:
+        try:
+            case, party = _respondent_case((request.view_args or {}).get("case_id"), "case.evidence.upload")
+        except OperationError:
+            pass
+        else:
+            form = EvidenceForm(formdata=None)
+            form.file.errors = [message]
+            return _render_respond(case, party, 413, evidence_form=form)
+    return render_template("error.html", status=413, message=message), 413
 
 
 @bp.post("/respond/<int:case_id>/password")
