@@ -22,7 +22,7 @@ from odr.extensions import db
 from odr.notifications.models import Notification
 from odr.referral import operations as referral_ops
 from odr.referral import routes
-from odr.referral.models import Referral, ReferralKind, ReferralRoute, ReferralStatus
+from odr.referral.models import CaseOrigin, Referral, ReferralKind, ReferralRoute, ReferralStatus
 
 from . import factories
 from .api_support import count_queries, error
@@ -385,3 +385,57 @@ def test_pages_choose_return_and_delegate(w, login):
     assert response.status_code == 302
     assert db.session.execute(select(func.count()).select_from(Referral).where(
         Referral.kind == ReferralKind.DELEGATION)).scalar() == 1
+
+
+def test_a_transfer_opens_the_case_at_the_other_organisation(w, login):
+    district_clerk = factories.make_user("clerk", w.district_committee, name="区调委书记员")
+    case = _offered(w)
+    evidence = case_ops.add_evidence(case, w.applicant, filename="欠条.pdf",
+                                     data=b"%PDF-1.4\n%owed\n%%EOF\n")
+    db.session.commit()
+    applicant = login(w.applicant)
+    response = applicant.post(f"/api/v1/cases/{case.id}/referral",
+                              json={"target_organisation_id": w.district_committee.id})
+    assert response.get_json()["pending"]["route"] == "transfer"
+    response = login(district_clerk).post(f"/api/v1/cases/{case.id}/referral/accept", json={})
+    assert response.status_code == 200, response.get_json()
+    db.session.expire_all()
+    assert case.state == CaseState.REFERRED
+    event = last_event("referral.transferred", case.id)
+    new = db.session.get(Case, event.payload["new_case_id"])
+    assert new.organisation_id == w.district_committee.id and new.state == CaseState.ACCEPTED
+    assert new.facts == case.facts and new.id != case.id
+    # The parties keep their accounts: they follow the new case; the file came along, checked.
+    assert {p.user_id for p in new.parties} == {p.user_id for p in case.parties}
+    assert applicant.get(f"/api/v1/cases/{new.id}").status_code == 200
+    assert evidence.sha256 in {e.sha256 for e in new.evidence}
+    origin = db.session.get(CaseOrigin, new.id)
+    assert origin.source_case_id == case.id and origin.source_reference == case.reference
+    timeline = applicant.get(f"/api/v1/cases/{case.id}/timeline", headers={"Accept-Language": "en"}).get_json()
+    assert any(e["action"] == "referral.transferred" and new.reference in e["text"] for e in timeline)
+    assert verify_chain().ok
+
+
+def test_the_receiving_clerk_opens_the_mediation_record_only_with_consent(w, login):
+    from odr.documents.operations import issue_document
+
+    case = build_case(w, CaseState.MEDIATION_FAILED)
+    record = issue_document(case, DocumentType.MEDIATION_RECORD, w.mediator, "en", {"record": "Confidential talk."})
+    application = issue_document(case, DocumentType.APPLICATION, w.clerk, "en")
+    case_ops.transition(case, "offer_referral", w.mediator)
+    case_ops.transition(case, "choose_referral", w.applicant, target_organisation_id=w.court.id)
+    db.session.commit()
+    court = login(w.court_clerk)
+    listing = court.get(f"/cases/{case.id}/documents").get_data(as_text=True)
+    assert f"/documents/{application.id}/" in listing and f"/documents/{record.id}/" not in listing
+    assert court.get(f"/documents/{application.id}/download").status_code == 200
+    refused = court.get(f"/documents/{record.id}/download", headers={"Accept-Language": "en"})
+    assert refused.status_code == 403
+    assert last_event("access.denied", case.id).payload["target"] == f"Document:{record.id}"
+    # The case's own staff and the parties read it as before.
+    assert login(w.clerk).get(f"/documents/{record.id}/download").status_code == 200
+    assert login(w.applicant).get(f"/documents/{record.id}/download").status_code == 200
+    referral_ops.set_record_consent(case, w.applicant, True)
+    referral_ops.set_record_consent(case, w.respondent, True)
+    db.session.commit()
+    assert court.get(f"/documents/{record.id}/download").status_code == 200

@@ -364,6 +364,21 @@ def _can_evidence(user, action: str, evidence) -> bool:
     return evidence.private_to_side.value in roles or Role.MEDIATOR.value in roles
 
 
+def may_see_paper(user, case, doc_type) -> bool:
+    """May `user` open an issued paper of this type? Whoever may view the case's documents, except
+    that the mediation record is confidential: the clerk of the body the case was referred to
+    (and nobody else there) reads it only when every party consented (odr/referral)."""
+    if not can(user, "case.document.view", case):
+        return False
+    if getattr(doc_type, "value", doc_type) != "mediation_record":
+        return True
+    if case_roles(user, case) - {RECEIVING_CLERK}:
+        return True
+    from ..referral.operations import record_shared
+
+    return record_shared(case)
+
+
 def allowed_transitions(user, case) -> list:
     """The workflow actions this user may take on this case now (for buttons and the API)."""
     from ..cases import workflow

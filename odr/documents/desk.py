@@ -40,7 +40,7 @@ from ..core.audit import record
 from ..core.enums import CaseState, Category, Role
 from ..core.errors import OperationError
 from ..core.labels import label
-from ..core.policy import authorize, can, visible_cases_clause
+from ..core.policy import authorize, can, may_see_paper, visible_cases_clause
 from ..extensions import db
 from ..orgs.models import Organisation
 from . import wording
@@ -273,6 +273,11 @@ def export():
         form.form_errors.append(_("More than %(n)s documents match. Narrow the filters.", n=MAX_EXPORT))
         return render_template("documents/desk.html", form=DeskSearchForm(formdata=None), export=form,
                                rows=[], limit=PAGE_SIZE), 422
+    # The mediation record is confidential (policy.may_see_paper): a body a case was referred to
+    # gets it only with every party's consent. Records are few: each one's case is checked.
+    found = [(d, reference) for d, reference in found
+             if d.type != DocumentType.MEDIATION_RECORD
+             or may_see_paper(current_user, db.session.get(Case, d.case_id), d.type)]
     entries = [
         {"id": d.id, "file": export_name(reference, d.type.value, d.version, d.lang), "reference": reference,
          "type": d.type.value, "version": d.version, "lang": d.lang, "code": grouped(d.verification_code),

@@ -22,7 +22,7 @@ from ..cases.models import Case, CaseAssignment
 from ..core import storage
 from ..core.errors import NotFound, OperationError
 from ..core.i18n import is_chinese
-from ..core.policy import authorize, can
+from ..core.policy import authorize, can, may_see_paper
 from ..core.uploads import sniff
 from ..extensions import db, limiter
 from ..orgs.models import Organisation
@@ -85,6 +85,18 @@ def service_choices(case, lang: str) -> list[tuple[int, str]]:
     ]
 
 
+def _refuse_paper(case, document):
+    """A confidential paper this reader may not open: refused (403) and audited, like any refusal."""
+    from ..core.audit import record
+    from ..core.errors import NotAllowed
+
+    db.session.rollback()
+    record("access.denied", actor=current_user, case=case, attempted="document.download",
+           target=f"Document:{document.id}")
+    db.session.commit()
+    raise NotAllowed(_("Mediation is confidential: this record is shared only with every party's consent."))
+
+
 @bp.route("/cases/<int:case_id>/documents")
 @login_required
 def case_documents(case_id: int):
@@ -108,6 +120,7 @@ def case_documents(case_id: int):
             "size": d.size,
         }
         for d in documents
+        if may_see_paper(current_user, case, d.type)
     ]
     return render_template("documents/case_documents.html", case=case, rows=rows,
                            form=_issue_form(case))
@@ -162,6 +175,8 @@ def download(document_id: int):
         raise NotFound()
     document, case = found
     authorize(current_user, "case.document.view", case)
+    if not may_see_paper(current_user, case, document.type):
+        _refuse_paper(case, document)
     data = storage.blob_path(document.sha256).read_bytes()
     if hashlib.sha256(data).hexdigest() != document.sha256:
         # Never hand out a paper that is not the one issued.

@@ -307,7 +307,11 @@ def import_bundle(actor, data: bytes, organisation_id: int | None = None):
     """Check the bundle, then open the case at the importer's organisation (submitted, so that it
     is accepted there as usual) with its parties, files and a record of its origin."""
     manifest, files = read_bundle(data)
-    organisation = _importing_organisation(actor, organisation_id)
+    return open_case(actor, manifest, files, _importing_organisation(actor, organisation_id))
+
+
+def open_case(actor, manifest: dict, files: dict[str, bytes], organisation):
+    """The case of a checked bundle, opened at `organisation` by `actor` (its filer)."""
     raw_case = manifest.get("case") if isinstance(manifest.get("case"), dict) else {}
     loaded = _load(CaseCreateSchema(), {k: raw_case.get(k) for k in CASE_FIELDS if raw_case.get(k) is not None},
                    "case")

@@ -184,9 +184,34 @@ def referral_accepted(case, actor, reason=None) -> None:
     db.session.flush()
     record("referral.accepted", actor=actor, case=case, referral_id=referral.id,
            organisation_id=referral.to_organisation_id, overdue=bool(referral.due_at and now > referral.due_at))
+    if referral.route == ReferralRoute.TRANSFER:
+        transfer(case, actor, db.session.get(Organisation, referral.to_organisation_id))
     # The sending body's letter (移送函), in both languages, rendered once the step is committed.
     issue_letters_after_commit(case)
     _tell(party_users(case), "referral_accepted", case, organisation=_name(case.target_organisation))
+
+
+def transfer(case, actor, organisation) -> Case:
+    """A transfer to another mediation organisation, once accepted: the case file goes there the
+    way a bundle goes to another instance (odr/referral/bundle.py: exported, checked, opened), and
+    the new case is accepted at once by the clerk who accepted the transfer. The parties keep
+    their accounts; the new case records where it came from and this case where it went."""
+    from .bundle import build_bundle, open_case, read_bundle
+
+    data, _manifest = build_bundle(case, actor)
+    manifest, files = read_bundle(data)
+    new = open_case(actor, manifest, files, organisation)
+    unmatched = list(case.parties)
+    for copy in new.parties:
+        source = next(p for p in unmatched if (p.side, p.name) == (copy.side, copy.name))
+        unmatched.remove(source)
+        copy.user_id = source.user_id
+        copy.representative_user_id = source.representative_user_id
+    db.session.flush()
+    case_ops.transition(new, "accept", actor)
+    record("referral.transferred", actor=actor, case=case, new_case_id=new.id, reference=new.reference,
+           organisation_id=organisation.id)
+    return new
 
 
 @case_ops.after_step("return_referral")

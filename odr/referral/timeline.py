@@ -70,6 +70,13 @@ def _reported(event, actor, ctx):
     return text, {"referral_id": p.get("referral_id"), "result": p.get("result")}, ""
 
 
+def _transferred(event, actor, ctx):
+    p = event.payload
+    text = _("The case continues as %(reference)s at %(organisation)s", reference=p.get("reference", ""),
+             organisation=_organisation(p.get("organisation_id")))
+    return text, {"new_case_id": p.get("new_case_id"), "reference": p.get("reference")}, ""
+
+
 def _imported(event, actor, ctx):
     p = event.payload
     text = _("%(actor)s imported the case from %(source)s (their reference %(reference)s)", actor=actor,
@@ -91,4 +98,5 @@ DESCRIBERS.update({
     "referral.delegation_reported": _reported,
     "bundle.exported": _staff_only(_l("%(actor)s exported the case file (bundle)")),
     "case.imported": _imported,
+    "referral.transferred": _transferred,
 })
