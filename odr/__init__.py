@@ -78,6 +78,8 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_pages
     from .cases.api import blp as cases_api
     from .cases.views import bp as cases_pages
+    from .confirmation.api import blp as confirmation_api
+    from .confirmation.views import bp as confirmation_pages
     from .consultation.views import bp as consultation_pages
     from .core.health import bp as health
     from .documents.desk import bp as desk_pages
@@ -92,6 +94,8 @@ def _register_blueprints(app: Flask) -> None:
     from .mediation.events import init_app as init_mediation_rooms
     from .mediation.views import bp as mediation_pages
     from .notifications.views import bp as notification_pages
+    from .performance.api import blp as performance_api
+    from .performance.views import bp as performance_pages
     from .referral.api import blp as referral_api
     from .referral.views import bp as referral_pages
     from .privacy.views import bp as privacy_pages
@@ -115,6 +119,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(mediation_pages)
     app.register_blueprint(invitation_pages)  # also registers the invitation step hooks
     app.register_blueprint(notification_pages)
+    app.register_blueprint(confirmation_pages)
+    app.register_blueprint(performance_pages)  # also registers the `settle` hook that tracks terms
     app.register_blueprint(referral_pages)  # also registers the referral step hooks
     app.register_blueprint(supervision_pages)  # the board, deadlines, instructions (odr/supervision)
     app.register_blueprint(satisfaction_pages)  # also registers the hook asking for ratings on closure
@@ -123,6 +129,8 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(evaluation_api)
     api.register_blueprint(tokens_api)
     api.register_blueprint(mediation_api)
+    api.register_blueprint(confirmation_api)
+    api.register_blueprint(performance_api)
     api.register_blueprint(referral_api)
     api.register_blueprint(satisfaction_api)
     api.register_blueprint(statistics_api)

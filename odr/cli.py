@@ -84,7 +84,8 @@ def run_due_jobs_command():
     from .notifications.jobs import run_due_jobs
 
     result = run_due_jobs()
-    click.echo(f"Reminders sent: {result['reminded']}; consent deadlines passed: {result['expired']}.")
+    click.echo(f"Reminders sent: {result['reminded']}; consent deadlines passed: {result['expired']}; "
+               f"terms reminded: {result['terms_reminded']}; missed terms flagged: {result['terms_flagged']}.")
     click.echo(f"Clock reminders: {result['reminders']}; escalated: {result['escalations']}; "
                f"escalated up: {result['escalations_up']}; instructions escalated: {result['instructions_escalated']}.")
 

@@ -278,12 +278,27 @@ class _Seeder:
         if action == "refer" and case.target_organisation_id is None:
             self._choose_referral(case, cast)
         if action == "request_confirmation":
-            data["target_organisation_id"] = self.orgs["court"].id
+            self._apply_jointly(case, cast)
+            return
         rule = workflow.find(case.state, action)
         reason = content.REASONS[action][cast["english"]] if rule.needs_reason else None
         case_ops.transition(case, action, self._actor(case, action, who, cast), reason=reason, **data)
         if action == "invite_respondent":
             self._invite(case, cast)
+
+    def _apply_jointly(self, case, cast: dict) -> None:
+        """Judicial confirmation is applied for jointly (odr/confirmation): online when both sides
+        have accounts on the case, else the clerk files the parties' joint written application."""
+        from .confirmation import operations as confirmation
+
+        court = self.orgs["court"].id
+        if cast["applicant"] is not None and cast["respondent"] is not None:
+            confirmation.start(case, cast["applicant"], court)
+            confirmation.join(case, cast["respondent"])
+        else:
+            note = ("The parties signed a joint written application at the committee." if cast["english"]
+                    else "双方当事人在调解委员会共同签署了书面申请。")
+            confirmation.file_written(case, self.users["clerk"], court, note=note)
 
     def _actor(self, case, action: str, who: str, cast: dict) -> User:
         in_committees = case.organisation.path.startswith(self.orgs["district"].path)

@@ -2,6 +2,7 @@
 
 from .auth.models import ApiToken, Invitation, User
 from .cases.models import Case, CaseAssignment, Evidence, Party
+from .confirmation.models import ConfirmationApplication
 from .consultation.models import FaqEntry, Message, Question
 from .core.audit import AuditEvent
 from .core.models import Counter
@@ -23,6 +24,7 @@ from .mediation.session_models import MediationSession, SessionNotes
 from .notifications.models import Notification, OutboxMessage
 from .notifications.preferences import NotificationOptOut
 from .orgs.models import DeadlineSetting, Membership, Organisation, OrganisationCategory, Region
+from .performance.models import FollowUp, Obligation
 from .privacy.models import AnonymisationRequest, ServiceSetting
 from .referral.models import CaseOrigin, RecordConsent, Referral
 from .satisfaction.models import Rating
@@ -39,5 +41,6 @@ __all__ = [
     "OneTimeCode", "PartyIdentity", "AnonymisationRequest", "ServiceSetting",
     "CaseOrigin", "RecordConsent", "Referral",
     "ClockAlert", "Instruction", "NotificationOptOut",
+    "ConfirmationApplication", "FollowUp", "Obligation",
     "Rating", "CaseStage",
 ]

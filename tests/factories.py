@@ -95,6 +95,17 @@ def make_case(w, state=CaseState.DRAFT, *, title="拖欠工资 unpaid wages", ca
             case.target_organisation = w.court
             data["target_organisation_id"] = w.court.id
         reason = "测试原因 test reason"
+        if action == "request_confirmation":
+            apply_jointly(case, cast["applicant"], respondent_user, w.court)
+            continue
         case_ops.transition(case, action, cast[who], reason=reason, **data)
     db.session.flush()
     return case
+
+
+def apply_jointly(case, applicant, respondent, court):
+    """Judicial confirmation is applied for jointly (odr/confirmation): one side starts, the other joins."""
+    from odr.confirmation import operations as confirmation
+
+    confirmation.start(case, applicant, court.id)
+    confirmation.join(case, respondent)

@@ -74,7 +74,15 @@ def build_case(w, state=CaseState.DRAFT, *, respondent=True, link_respondent=Tru
         if action == "refer":
             case_ops.transition(case, "choose_referral", w.applicant, target_organisation_id=w.court.id)
         if action == "request_confirmation":
-            data["target_organisation_id"] = w.court.id
+            # Applied for jointly (odr/confirmation): started by the applicant, joined by the other side.
+            from odr.confirmation import operations as confirmation
+
+            confirmation.start(case, w.applicant, w.court.id)
+            if link_respondent:
+                confirmation.join(case, w.respondent)
+            else:
+                confirmation.file_written(case, w.clerk, w.court.id, note=REASON)
+            continue
         case_ops.transition(case, action, cast[who], reason=REASON, **data)
         if case.state == CaseState.ACCEPTED and mediator:
             # Assigned early, so that the mediator holds a role from evaluation on.

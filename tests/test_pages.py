@@ -14,7 +14,7 @@ from odr.core.audit import AuditEvent
 from odr.core.enums import CaseState, Category, PartyKind, RiskLevel, Side
 from odr.extensions import db
 
-from .factories import make_case
+from .factories import apply_jointly, make_case
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
@@ -54,7 +54,7 @@ def test_every_page_renders_for_every_role(world, page, role):
     case = make_case(world, CaseState.SETTLED)
     case.parties[-1].representative_user_id = world.representative.id
     case_ops.add_evidence(case, world.applicant, filename="合同.pdf", data=PDF, description="劳动合同")
-    case_ops.transition(case, "request_confirmation", world.applicant, target_organisation_id=world.court.id)
+    apply_jointly(case, world.applicant, world.respondent, world.court)
     draft = _on_behalf_case(world)
     db.session.commit()
     user = getattr(world, role)

@@ -172,6 +172,39 @@ for _state, _table in EXPECTED.items():
             if _name == "supervisor":
                 _table[_name] = _table[_name] | {"case.instruct"}
 
+# Judicial confirmation and performance (odr/confirmation, odr/performance). Settled: a party
+# starts or joins the joint application, the clerk may file the parties' written one, anyone owed
+# or owing reports terms, staff track terms, the mediator records follow-up visits; while the
+# court reviews, the court's clerk decides and the terms are still being performed.
+FOLLOW_UP_VIEW = {"performance.follow_up.view"}
+PERFORMING = {
+    "applicant": {"performance.report"},
+    "respondent": {"performance.report"},
+    "representative": {"performance.report"},
+    "mediator": {"performance.manage", "performance.follow_up"} | FOLLOW_UP_VIEW,
+    "clerk": {"performance.manage"} | FOLLOW_UP_VIEW,
+    "supervisor": FOLLOW_UP_VIEW,
+    "admin": FOLLOW_UP_VIEW,
+}
+EXPECTED[CaseState.SETTLED] = {
+    "applicant": APPLICANT | {"confirmation.apply", T + "request_confirmation", T + "request_enforcement"},
+    "respondent": RESPONDENT | {"confirmation.apply", T + "request_confirmation", T + "request_enforcement"},
+    "representative": RESPONDENT | {"confirmation.apply", T + "request_confirmation", T + "request_enforcement"},
+    "grid_worker": FILER,
+    "consultant": CONSULTANT,
+    "mediator": MEDIATOR | {T + "close"},
+    "clerk": CLERK | {"confirmation.file", T + "request_confirmation", T + "close"},
+    "supervisor": SUPERVISOR,
+    "admin": ADMIN,
+}
+for _state in (CaseState.SETTLED, CaseState.CONFIRMATION_REQUESTED):
+    for _name, _extra in PERFORMING.items():
+        EXPECTED[_state][_name] = EXPECTED[_state][_name] | _extra
+EXPECTED[CaseState.CONFIRMATION_REQUESTED]["court_clerk"] = (
+    EXPECTED[CaseState.CONFIRMATION_REQUESTED]["court_clerk"] | {"confirmation.decide"})
+for _name in ("mediator", "clerk", "supervisor", "admin"):
+    EXPECTED[CaseState.CLOSED][_name] = EXPECTED[CaseState.CLOSED][_name] | FOLLOW_UP_VIEW
+
 ALL_ACTIONS = sorted(set(policy.CASE_RULES) | {T + action for action in workflow.ACTIONS})
 
 
@@ -249,6 +282,7 @@ def test_global_rules(world):
     expected["statistics.view"] = {"admin", "supervisor", "clerk", "other_clerk", "court_clerk"}
     expected["supervision.board"] = {"admin", "supervisor"}
     expected["notifications.preferences"] = {n for n in USERS if not n.startswith("inactive")}
+    expected["confirmation.inbox"] = {"clerk", "other_clerk", "court_clerk"}
     assert set(expected) == set(policy.GLOBAL_RULES)
     for action, names in expected.items():
         allowed = {n for n in USERS if can(getattr(people, n), action)}

@@ -69,8 +69,26 @@ def _data(w, rule) -> dict:
 
 
 def _case_for(w, rule):
-    """A case in the rule's source state; offered for referral, it already has the court as target."""
-    return build_case(w, rule.source, choose_court=rule.source == CaseState.REFERRAL_OFFERED)
+    """A case in the rule's source state; offered for referral, it already has the court as target.
+    A step whose guard asks for more finds it: a joint application for judicial confirmation, a
+    missed term of the agreement (odr/confirmation, odr/performance)."""
+    case = build_case(w, rule.source, choose_court=rule.source == CaseState.REFERRAL_OFFERED)
+    if rule.action == "request_confirmation":
+        from odr.confirmation.models import ApplicationStatus, ConfirmationApplication
+
+        now = utcnow()
+        db.session.add(ConfirmationApplication(
+            case_id=case.id, court_id=w.court.id, status=ApplicationStatus.OPEN, started_by_id=w.applicant.id,
+            applicant_joined_by_id=w.applicant.id, applicant_joined_at=now,
+            respondent_joined_by_id=w.respondent.id, respondent_joined_at=now))
+    if rule.action == "request_enforcement":
+        from odr.core.enums import Side
+        from odr.performance.models import Obligation
+
+        db.session.add(Obligation(case_id=case.id, number=1, obligor_side=Side.RESPONDENT, description="第1期",
+                                  due_on=utcnow().date() - timedelta(days=3)))
+    db.session.flush()
+    return case
 
 
 def _sole_role(w, case, role):
@@ -307,7 +325,13 @@ def test_confirmation_only_within_thirty_days(world):
     assert case.target_organisation_id is None, "a refused step leaves no half-applied data"
     case.settled_at = utcnow() - timedelta(days=workflow.CONFIRMATION_WINDOW_DAYS - 1)
     db.session.flush()
-    case_ops.transition(case, "request_confirmation", world.applicant, target_organisation_id=court)
+    # Art. 33: jointly. One side alone cannot take the step (odr/confirmation records who joined).
+    _refused_by_guard(case, "request_confirmation", world.applicant, "Both parties", target_organisation_id=court)
+    from odr.confirmation import operations as confirmation
+
+    confirmation.start(case, world.applicant, court)
+    assert case.state == CaseState.SETTLED
+    confirmation.join(case, world.respondent)
     assert case.state == CaseState.CONFIRMATION_REQUESTED
     assert case.target_organisation_id == court
 

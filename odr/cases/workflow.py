@@ -7,6 +7,7 @@ Only cases.operations.transition() applies this table; no other code assigns `ca
     consultation -> evaluation -> awaiting_respondent
     awaiting_respondent -> mediation (respondent consents) | referral_offered (declines / no answer)
     mediation -> settled -> closed | confirmation_requested -> confirmed / confirmation_refused -> closed
+    settled / confirmed -> referral_offered (request_enforcement: a term of the agreement was missed)
     mediation -> mediation_failed -> referral_offered -> referred -> closed
     referral_offered -> (return_referral by the receiving body) -> referral_offered
     any state before settlement -> withdrawn (by the applicant)
@@ -96,6 +97,27 @@ def _within_confirmation_window(case, data):
         return _l("The 30 days for applying for judicial confirmation have passed.")
     if not data.get("target_organisation_id"):
         return _l("Choose the court that is to confirm the agreement.")
+    # Art. 33: the parties apply jointly; odr/confirmation records who has joined.
+    from ..confirmation.operations import joint_problem
+
+    return joint_problem(case)
+
+
+def _has_missed_term(case, data):
+    # A term of the agreement not performed by its date (odr/performance): the party owed may go
+    # to court (People's Mediation Law Art. 32; enforcement of a confirmed agreement, Art. 33).
+    from ..performance.operations import missed
+
+    if not missed(case):
+        return _l("No term of the agreement has been missed.")
+    return None
+
+
+def _performance_done(case, data):
+    from ..performance.operations import open_obligations
+
+    if open_obligations(case):
+        return _l("Terms of the agreement are still to be performed: close the case when they are done.")
     return None
 
 
@@ -160,11 +182,13 @@ TRANSITIONS: tuple[Transition, ...] = (
     T(S.REFERRAL_OFFERED, "return_referral", S.REFERRAL_OFFERED, {RECEIVING_CLERK}, _l("Return the referred case"), needs_reason=True, clears=("target_organisation_id",)),
     T(S.REFERRAL_OFFERED, "close", S.CLOSED, {CLERK}, _l("Close: referral not pursued"), outcome=Outcome.NOT_PURSUED),
     T(S.REFERRED, "close", S.CLOSED, {CLERK, RECEIVING_CLERK}, _l("Close the case"), outcome=Outcome.REFERRED),
-    T(S.SETTLED, "close", S.CLOSED, {CLERK, MEDIATOR}, _l("Close the case"), outcome=Outcome.SETTLED),
+    T(S.SETTLED, "close", S.CLOSED, {CLERK, MEDIATOR}, _l("Close the case"), outcome=Outcome.SETTLED, guard=_performance_done),
+    T(S.SETTLED, "request_enforcement", S.REFERRAL_OFFERED, {APPLICANT, RESPONDENT}, _l("Ask to take the unperformed agreement to court"), guard=_has_missed_term),
     T(S.SETTLED, "request_confirmation", S.CONFIRMATION_REQUESTED, {APPLICANT, RESPONDENT, CLERK}, _l("Apply for judicial confirmation"), guard=_within_confirmation_window, takes=("target_organisation_id",)),
     T(S.CONFIRMATION_REQUESTED, "confirm", S.CONFIRMED, {RECEIVING_CLERK}, _l("Confirm the agreement")),
     T(S.CONFIRMATION_REQUESTED, "refuse_confirmation", S.CONFIRMATION_REFUSED, {RECEIVING_CLERK}, _l("Refuse confirmation"), needs_reason=True),
-    T(S.CONFIRMED, "close", S.CLOSED, {CLERK, RECEIVING_CLERK}, _l("Close the case"), outcome=Outcome.CONFIRMED),
+    T(S.CONFIRMED, "close", S.CLOSED, {CLERK, RECEIVING_CLERK}, _l("Close the case"), outcome=Outcome.CONFIRMED, guard=_performance_done),
+    T(S.CONFIRMED, "request_enforcement", S.REFERRAL_OFFERED, {APPLICANT, RESPONDENT}, _l("Apply to the court for enforcement"), guard=_has_missed_term),
     T(S.CONFIRMATION_REFUSED, "offer_referral", S.REFERRAL_OFFERED, {CLERK, MEDIATOR}, _l("Offer referral")),
     T(S.CONFIRMATION_REFUSED, "close", S.CLOSED, {CLERK}, _l("Close the case"), outcome=Outcome.CONFIRMATION_REFUSED),
 ) + tuple(

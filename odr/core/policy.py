@@ -78,6 +78,22 @@ CASE_RULES: dict[str, frozenset[str]] = {
          Role.CONSULTANT.value}
     ),
     "case.evaluation.note": frozenset({Role.MEDIATOR.value, Role.CONSULTANT.value}),
+    # Judicial confirmation (odr/confirmation, docs/confirmation.md): a party starts or joins the
+    # joint application; the committee's clerk files the parties' joint written application; the
+    # court's clerk confirms or refuses (ONLY_IN_STATES says when).
+    "confirmation.apply": frozenset({Side.APPLICANT.value, Side.RESPONDENT.value, Role.REPRESENTATIVE.value}),
+    "confirmation.file": frozenset({Role.CLERK.value}),
+    "confirmation.decide": frozenset({RECEIVING_CLERK}),
+    # Performance of the agreement (odr/performance, docs/performance.md): the parties report and
+    # confirm terms (which side may do which is the term's own rule), staff add terms agreed
+    # outside the online agreement, the mediator records follow-up visits.
+    "performance.report": frozenset({Side.APPLICANT.value, Side.RESPONDENT.value, Role.REPRESENTATIVE.value}),
+    "performance.manage": frozenset({Role.MEDIATOR.value, Role.CLERK.value}),
+    "performance.follow_up": frozenset({Role.MEDIATOR.value}),
+    # What the parties told the mediator at a follow-up visit: for those who work the case.
+    "performance.follow_up.view": frozenset(
+        {Role.MEDIATOR.value, Role.CLERK.value, Role.SUPERVISOR.value, Role.ADMIN.value}
+    ),
     # Referral (odr/referral, docs/referral.md): each party says whether the mediation record may go
     # to the receiving body (mediation is confidential: default no); the case file (bundle) is
     # exported by the organisation's staff and by the clerk of the body it was referred to.
@@ -141,16 +157,26 @@ READ_ACTIONS = frozenset(
     {"case.view", "case.timeline", "case.evidence.list", "case.audit", "case.document.view",
      "case.evaluation.view", "case.bundle.export",
      "room.joint.read", "room.caucus.applicant", "room.caucus.respondent", "mediation.view",
-     "mediation.notes.view",
+     "mediation.notes.view", "performance.follow_up.view",
      "case.instruction.view", "party.identity.full", "case.ratings.view"}
 )
 # What may be done on a finished case besides reading: rating it.
 AFTER_CLOSE_ACTIONS = frozenset({"case.rate"})
 # Edits that only make sense before a case is submitted, for those who are not staff.
 DRAFT_ONLY_FOR_PARTIES = {"case.edit", "case.party.add"}
+# After settlement, while the case is open: the agreement is being performed.
+PERFORMANCE_STATES = frozenset({CaseState.SETTLED, CaseState.CONFIRMATION_REQUESTED, CaseState.CONFIRMED,
+                                CaseState.CONFIRMATION_REFUSED})
 # Actions that only exist in some states.
 ONLY_IN_STATES = {
     "case.reroute": frozenset({CaseState.SUBMITTED, CaseState.ACCEPTED}),
+    "confirmation.apply": frozenset({CaseState.SETTLED}),
+    "confirmation.file": frozenset({CaseState.SETTLED}),
+    "confirmation.decide": frozenset({CaseState.CONFIRMATION_REQUESTED}),
+    "performance.report": PERFORMANCE_STATES,
+    "performance.manage": PERFORMANCE_STATES,
+    "performance.follow_up": PERFORMANCE_STATES,
+    "performance.follow_up.view": PERFORMANCE_STATES | {CaseState.CLOSED},
     "case.rate": frozenset({CaseState.CLOSED}),
 }
 
@@ -173,6 +199,9 @@ GLOBAL_RULES: dict[str, frozenset[str]] = {
     # have an inbox (which questions they see in it is QUESTION_RULES' business).
     "consult.ask": frozenset(r.value for r in Role),
     "consult.inbox": frozenset({Role.CONSULTANT.value, Role.SUPERVISOR.value}),
+    # A court clerk's inbox of applications for judicial confirmation (odr/confirmation): the
+    # applications filed with their court; each case is authorised again when opened.
+    "confirmation.inbox": frozenset({Role.CLERK.value}),
     # Referral (odr/referral): the receiving body's inbox, a court's delegation into mediation
     # (the operation checks that the clerk's organisation is a court), importing a case bundle.
     "referral.inbox": frozenset({Role.CLERK.value}),

@@ -17,6 +17,7 @@ from babel.dates import format_datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from ..confirmation import paper as ruling_paper
 from ..core.enums import CaseState, Side
 from ..evaluation import paper as evaluation_paper
 from ..mediation import paper as agreement_paper
@@ -172,5 +173,7 @@ PAPERS: dict[DocumentType, Paper] = {
         Paper(DocumentType.PROOF_OF_SERVICE, "proof_of_service.html", case_papers.service_not_ready,
               case_papers.build_service, takes=("service_id",),
               details_problem=case_papers.service_details_problem),
+        Paper(DocumentType.CONFIRMATION_RULING, "confirmation_ruling.html", ruling_paper.not_ready,
+              ruling_paper.build),
     )
 }

@@ -29,6 +29,7 @@ class DocumentType(StrEnum):
     CONFIRMATION_APPLICATION = "confirmation_application"  # 司法确认申请书
     REFERRAL_LETTER = "referral_letter"  # 移送函
     PROOF_OF_SERVICE = "proof_of_service"  # 送达回证
+    CONFIRMATION_RULING = "confirmation_ruling"  # 民事裁定书: the court confirms or dismisses (odr/confirmation)
 
 
 # The columns a correction writes on the version it replaces; nothing else is ever updated.

@@ -27,6 +27,7 @@ TITLES: dict[DocumentType, dict[str, str]] = {
     },
     DocumentType.REFERRAL_LETTER: {"zh_CN": "移送函", "en": "Referral letter"},
     DocumentType.PROOF_OF_SERVICE: {"zh_CN": "送达回证", "en": "Proof of service"},
+    DocumentType.CONFIRMATION_RULING: {"zh_CN": "民事裁定书", "en": "Ruling on judicial confirmation"},
 }
 
 CATEGORIES: dict[str, dict[str, str]] = {

@@ -9,6 +9,8 @@ run_due_jobs(now) is idempotent: a second run at the same moment does nothing mo
   (d) mediation sessions: reminders 24 hours and 1 hour before each scheduled session.
   (e) the clocks of every state (odr/supervision/clocks.run_clocks): reminders before a deadline,
       escalations to the supervisors after it, unanswered instructions escalated.
+  (c) terms of settlement agreements (odr/performance/operations.remind_and_flag): a reminder
+      before a term's due date, a missed term flagged to the mediator and the party owed.
 Each case is its own transaction: one failing case does not hold up the others.
 """
 
@@ -82,10 +84,12 @@ def run_due_jobs(now=None) -> dict:
         return True
 
     reminded = _each(due_ids, remind)
+    from ..performance.operations import remind_and_flag  # terms of agreements (odr/performance)
     from ..privacy.operations import anonymise_due  # closed cases past retention (odr/privacy)
     from ..supervision.clocks import run_clocks  # every state's clock (odr/supervision)
 
-    return {"reminded": reminded, "expired": expired, "session_reminders": _session_reminders(now),
+    return {"reminded": reminded, "expired": expired, **remind_and_flag(now),
+            "session_reminders": _session_reminders(now),
             "anonymised": anonymise_due(now),
             **run_clocks(now)}
 
