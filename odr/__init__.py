@@ -74,6 +74,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .admin import init_admin
+    from .admin.invitations import welcome as welcome_pages
     from .auth.api import blp as tokens_api
     from .auth.views import bp as auth_pages
     from .cases.api import blp as cases_api
@@ -110,6 +112,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_pages)
     app.register_blueprint(identity_pages)
     app.register_blueprint(privacy_pages)
+    app.register_blueprint(welcome_pages)
+    init_admin(app)  # Flask-Admin pages under /admin (odr/admin)
     app.register_blueprint(cases_pages)
     app.register_blueprint(consultation_pages)
     app.register_blueprint(documents_pages)

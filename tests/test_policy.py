@@ -283,6 +283,11 @@ def test_global_rules(world):
     expected["supervision.board"] = {"admin", "supervisor"}
     expected["notifications.preferences"] = {n for n in USERS if not n.startswith("inactive")}
     expected["confirmation.inbox"] = {"clerk", "other_clerk", "court_clerk"}
+    # Personal data (odr/privacy) and the administration pages (odr/admin).
+    expected["privacy.retention.set"] = {"admin"}
+    expected["admin.regions"] = {"admin"}
+    for action in ("admin.use", "admin.organisations", "admin.users", "admin.invite"):
+        expected[action] = {"admin", "clerk", "other_clerk", "court_clerk"}
     assert set(expected) == set(policy.GLOBAL_RULES)
     for action, names in expected.items():
         allowed = {n for n in USERS if can(getattr(people, n), action)}

@@ -187,6 +187,13 @@ GLOBAL_RULES: dict[str, frozenset[str]] = {
     "user.manage": frozenset({Role.ADMIN.value}),
     # How long a party's particulars stay in a closed case after they ask to anonymise it.
     "privacy.retention.set": frozenset({Role.ADMIN.value}),
+    # Administration pages (odr/admin): administrators everywhere; an organisation's clerks for
+    # their own organisation (which rows: managed_organisation_ids). The region tree: admins only.
+    "admin.use": frozenset({Role.ADMIN.value, Role.CLERK.value}),
+    "admin.regions": frozenset({Role.ADMIN.value}),
+    "admin.organisations": frozenset({Role.ADMIN.value, Role.CLERK.value}),
+    "admin.users": frozenset({Role.ADMIN.value, Role.CLERK.value}),
+    "admin.invite": frozenset({Role.ADMIN.value, Role.CLERK.value}),
     "outbox.view": frozenset({Role.ADMIN.value, Role.CLERK.value}),
     # The clerk desk (odr/documents/desk.py): search, ZIP export, paper service; cases filtered by
     # visible_cases_clause and each case authorised again.
@@ -257,6 +264,14 @@ def party_roles(user, party) -> frozenset[str]:
     if roles and user.id in (party.user_id, party.representative_user_id):
         roles.add(SELF)
     return frozenset(roles)
+
+
+def managed_organisation_ids(user) -> set[int] | None:
+    """The organisations whose particulars and staff `user` administers: None means all
+    (administrators); a clerk, the organisations they are a clerk of."""
+    if user.role == Role.ADMIN:
+        return None
+    return {m.organisation_id for m in user.memberships if m.role == Role.CLERK}
 
 
 def _member_orgs(user, roles) -> list:

@@ -21,6 +21,14 @@ class Texts:
 
 
 KINDS: dict[str, Texts] = {
+    # A new staff member (odr/admin/invitations.py): %(organisation)s, %(role)s, %(url)s, %(days)s.
+    "staff_invitation": Texts(
+        _l("You are invited to work on the mediation service"),
+        _l("Dear %(name)s,\n\nAn account was made for you as %(role)s of %(organisation)s. Open the "
+           "link below to choose your password; it works once and for %(days)s days:\n\n%(url)s\n\n"
+           "If you were not expecting this, ignore this message."),
+        _l("[ODR] You are invited as %(role)s of %(organisation)s. Choose your password: %(url)s"),
+    ),
     # One-time codes (odr/identity): sent by SMS only; %(code)s, %(minutes)s.
     "code_phone": Texts(
         _l("Your verification code"),

@@ -49,6 +49,7 @@ class Organisation(db.Model):
     requires_real_name: Mapped[bool] = mapped_column(Boolean, default=False, server_default=db.false())
 
     region: Mapped[Region | None] = relationship(lazy="joined")
+    parent: Mapped[Organisation | None] = relationship(remote_side=[id], lazy="select")
     regions_served: Mapped[list[Region]] = relationship(secondary=organisation_regions)
     categories: Mapped[list[OrganisationCategory]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"

@@ -65,3 +65,30 @@ def add_organisation(name: str, org_type: OrgType | str, *, name_en: str | None 
            parent_id=org.parent_id, path=org.path, regions=[r.id for r in regions],
            categories=categories)
     return org
+
+
+def check_region_place(level: RegionLevel | str, parent: Region | None) -> None:
+    """The region tree's shape: district > street > community > grid."""
+    level = RegionLevel(level)
+    if parent is None and level != RegionLevel.DISTRICT:
+        raise ValidationFailed(_("Only a district can be at the top of the region tree."))
+    if parent is not None and REGION_CHILD_LEVEL.get(parent.level) != level:
+        raise ValidationFailed(_("This kind of region cannot be placed there."))
+
+
+def place_in_tree(node, parent) -> None:
+    """Give `node` (a Region or an Organisation, flushed) the path under `parent`, and move its
+    whole subtree with it when it changes place. Refuses to put a node below itself."""
+    model = type(node)
+    if parent is not None and (parent.id == node.id or (node.path != "/" and parent.path.startswith(node.path))):
+        raise ValidationFailed(_("A node cannot be placed below itself."))
+    old_path, new_path = node.path, _child_path(parent, node.id)
+    if old_path == new_path:
+        return
+    if old_path and old_path != "/":
+        for below in db.session.execute(
+            db.select(model).where(model.path.startswith(old_path), model.id != node.id)
+        ).scalars():
+            below.path = new_path + below.path[len(old_path):]
+    node.path = new_path
+    db.session.flush()
