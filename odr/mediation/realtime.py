@@ -36,6 +36,7 @@ class Connection:
     user_id: int
     name: str
     locale: str
+    sid: str = ""
     rooms: dict[str, Joined] = field(default_factory=dict)  # Socket.IO room name -> Joined
     decided: dict[str, Decided] = field(default_factory=dict)  # Socket.IO room name -> Decided
 
