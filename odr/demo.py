@@ -109,8 +109,37 @@ def backdate(case, days: int, actor=None) -> None:
         if value is not None:
             setattr(case, name, value - delta)
     db.session.flush()
+    _backdate_stages(case, delta)
     record("demo.backdated", actor=actor, case=case, days=days, state_entered_at=case.state_entered_at,
            state_deadline=case.state_deadline, note="demo data only")
+
+
+def _backdate_stages(case, delta: timedelta) -> None:
+    """DEMO ONLY: the case's stays in each state (odr/statistics) move with it. A demo case walks
+    its whole path in a second, so the finished stays are also given plausible lengths, laid
+    back to back before the current one: the statistics' time per stage then shows something."""
+    from .cases.workflow import DEFAULT_DEADLINE_DAYS
+    from .statistics.models import CaseStage
+    from .statistics.stages import close_stay
+
+    stays = list(db.session.scalars(select(CaseStage).where(CaseStage.case_id == case.id)
+                                    .order_by(CaseStage.id.desc())))
+    rng = random.Random(case.id)
+    end = None
+    for stay in stays:
+        if stay.left_at is None:  # the stay the case is in now
+            stay.entered_at -= delta
+            stay.deadline = stay.deadline - delta if stay.deadline else None
+            end = stay.entered_at
+            continue
+        end = end or (case.closed_at or stay.left_at - delta)
+        allowed = DEFAULT_DEADLINE_DAYS.get(stay.state, 7)
+        length = timedelta(hours=rng.uniform(0.1, 1.3) * allowed * 24)
+        stay.entered_at = end - length
+        stay.deadline = stay.entered_at + timedelta(days=allowed)
+        close_stay(stay, end)
+        end = stay.entered_at
+    db.session.flush()
 
 
 def _plan_states(count: int, rng: random.Random) -> list[CaseState]:
@@ -358,6 +387,25 @@ class _Seeder:
                 days = case_ops.deadline_days(case, case.state) - 1
             if days > 0:
                 backdate(case, days, actor=self.users["admin"])
+        self._rate_closed_cases()
+
+    def _rate_closed_cases(self) -> None:
+        """The parties with accounts rate most closed cases (odr/satisfaction), a few of them low,
+        so that the scorecards and the supervisor's alerts have something to show."""
+        from .satisfaction.operations import rate
+
+        rng = random.Random(7)
+        for case in self.cases:
+            if case.state != S.CLOSED:
+                continue
+            for party in case.parties:
+                user = db.session.get(User, party.user_id) if party.user_id else None
+                if user is None or rng.random() < 0.2:
+                    continue
+                process = rng.choices((5, 4, 3, 2, 1), weights=(45, 30, 13, 8, 4))[0]
+                mediator = max(1, min(5, process + rng.choice((-1, 0, 0, 1))))
+                comment = rng.choice(content.RATING_COMMENTS[case.language == "en"])
+                rate(case, user, process_score=process, mediator_score=mediator, comment=comment)
 
     def _age(self, case, overdue: bool) -> int:
         rng = self.rng

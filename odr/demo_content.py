@@ -174,3 +174,12 @@ RISK_REASONS = {
     "high": ("涉及多名务工人员，存在群体性上访风险。", "Several workers involved; risk of a collective petition."),
     "major": ("当事人情绪激动，扬言采取过激行为，已报告社区民警。", "A party threatened violence; the community police officer has been told."),
 }
+
+
+# What parties wrote when rating a closed case (odr/satisfaction), [Chinese, English].
+RATING_COMMENTS = {
+    False: ("", "", "调解员很耐心，谢谢。", "全程网上办理，不用跑腿，很方便。", "处理得比较慢，等了很久才有回音。",
+            "结果还算公平。"),
+    True: ("", "", "The mediator was patient, thank you.", "All online, no trips needed.",
+           "It took a long time to hear back.", "A fair result."),
+}

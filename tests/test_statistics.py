@@ -117,7 +117,7 @@ def test_settlement_rate_counts_finished_cases_without_rejected_and_withdrawn(wo
         assert s == sum(1 for c in settled if c.organisation_id == org_id)
 
 
-def test_stages_follow_the_workflow_and_rebuild_from_the_audit_trail(world):
+def test_stages_follow_the_workflow_and_rebuild_from_the_audit_trail(world, runner):
     w = world
     case = factories.make_case(w, S.CLOSED)
     db.session.commit()
@@ -130,8 +130,9 @@ def test_stages_follow_the_workflow_and_rebuild_from_the_audit_trail(world):
     assert [e.payload["to_state"] for e in events][:-1] == [s.value for s in path]
 
     before = [(s.case_id, s.state, s.on_time, s.deadline) for s in stays]
-    stages.rebuild_from_audit()
     db.session.commit()
+    result = runner.invoke(args=["odr", "stages-rebuild"])
+    assert result.exit_code == 0 and "stays rebuilt" in result.output
     after = db.session.scalars(select(CaseStage).where(CaseStage.case_id == case.id).order_by(CaseStage.id)).all()
     assert [(s.case_id, s.state, s.on_time, s.deadline) for s in after] == before
 
@@ -312,3 +313,17 @@ def test_dashboard_queries_stay_flat(world, login, app):
         factories.make_case(w, S.CLOSED, category=Category.FAMILY)
     db.session.commit()
     assert statements() == few
+
+
+def test_demo_data_shows_ratings_and_stage_times_in_the_scorecards(app):
+    from odr.demo import seed_demo
+
+    seed_demo(case_count=40)
+    ratings = db.session.scalars(select(Rating)).all()
+    assert ratings, "the demo's closed cases are rated"
+    f = _filters(None)
+    card = tables.organisation_scorecard(f)
+    column = [k for k, _ in card.columns].index("ratings")
+    assert sum(row[column] for row in card.rows) == len(ratings)
+    stays = {r["state"]: r for r in queries.stage_times(f)}
+    assert any((r["median_seconds"] or 0) > 3600 for r in stays.values())

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..cases.models import Case
 from ..core.enums import CaseState
 from ..core.models import UTCDateTime, str_enum
 from ..extensions import db
@@ -23,6 +24,11 @@ class CaseStage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    # Who handled the case and where, when it entered the state: the statistics filter and group
+    # stays by these without joining every stay to its case (and a stay counts for the body that
+    # had the case then, not for one it was referred to later).
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     state: Mapped[CaseState] = mapped_column(str_enum(CaseState))
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The state's clock when the case entered it (None: the state has none).
@@ -35,7 +41,15 @@ class CaseStage(db.Model):
 
     __table_args__ = (
         Index("ix_case_stages_case_id", "case_id", "id"),
-        # Finished stays by when they ended: the period filter of the time-per-stage table.
-        Index("ix_case_stages_left_at", "left_at", sqlite_where=text("left_at IS NOT NULL"),
-              postgresql_where=text("left_at IS NOT NULL")),
+        # Finished stays by when they ended, with every column the statistics read: the time per
+        # stage and the on-time rate come from this index alone (an index-only scan), not from
+        # a lookup of each stay's row.
+        Index("ix_case_stages_left_at", "left_at", "organisation_id", "region_id", "state", "seconds",
+              "on_time", sqlite_where=text("left_at IS NOT NULL"), postgresql_where=text("left_at IS NOT NULL")),
     )
+
+
+# The statistics count cases by when they were received and closed (a period is a range on these
+# columns); the indexes are declared here, with the statistics that need them, on the cases table.
+Index("ix_cases_submitted_at", Case.submitted_at)
+Index("ix_cases_closed_at", Case.closed_at)

@@ -59,20 +59,25 @@ def month_of(column):
     return func.strftime("%Y-%m", column)
 
 
-def case_filter(f: Filters) -> list:
-    """WHERE terms selecting the cases the filter covers (any time: periods are per figure)."""
-    terms = [Case.state != CaseState.DRAFT]
+def _scope_terms(f: Filters, organisation_column, region_column) -> list:
+    """WHERE terms: the viewer's organisations, the chosen organisation and region (subtrees)."""
+    terms = []
     if f.scope is not None:
-        terms.append(Case.organisation_id.in_(
+        terms.append(organisation_column.in_(
             select(Organisation.id).where(or_(*[Organisation.path.startswith(p) for p in f.scope]))
             if f.scope else select(Organisation.id).where(literal(False))
         ))
     if f.organisation is not None:
-        terms.append(Case.organisation_id.in_(
+        terms.append(organisation_column.in_(
             select(Organisation.id).where(Organisation.path.startswith(f.organisation.path))))
     if f.region is not None:
-        terms.append(Case.region_id.in_(select(Region.id).where(Region.path.startswith(f.region.path))))
+        terms.append(region_column.in_(select(Region.id).where(Region.path.startswith(f.region.path))))
     return terms
+
+
+def case_filter(f: Filters) -> list:
+    """WHERE terms selecting the cases the filter covers (any time: periods are per figure)."""
+    return [Case.state != CaseState.DRAFT, *_scope_terms(f, Case.organisation_id, Case.region_id)]
 
 
 def _within(column, f: Filters):
@@ -191,11 +196,20 @@ def received(f: Filters, group=None) -> dict:
 
 # -- time per stage and on-time rate ----------------------------------------------------------
 def _stays(f: Filters, group=None):
-    """Stays that ended in the period, of cases in the filter."""
-    stmt = select(CaseStage.state, CaseStage.seconds, CaseStage.on_time, _group_key(group)).select_from(
-        CaseStage).join(Case, Case.id == CaseStage.case_id)
-    stmt = _with_group(stmt, group)
-    return stmt.where(*case_filter(f), CaseStage.left_at.is_not(None), _within(CaseStage.left_at, f))
+    """Stays that ended in the period, filtered and grouped by the organisation and region the
+    stay was recorded with (no join to the cases: see statistics/models.py)."""
+    if group is None:
+        key = literal_column("0").label("key")
+    elif group == "organisation":
+        key = CaseStage.organisation_id.label("key")
+    else:
+        key = CaseAssignment.user_id.label("key")
+    stmt = select(CaseStage.state, CaseStage.seconds, CaseStage.on_time, key).select_from(CaseStage)
+    if group == "mediator":
+        stmt = stmt.join(CaseAssignment, and_(CaseAssignment.case_id == CaseStage.case_id,
+                                              CaseAssignment.removed_at.is_(None)))
+    return stmt.where(CaseStage.left_at.is_not(None), _within(CaseStage.left_at, f),
+                      *_scope_terms(f, CaseStage.organisation_id, CaseStage.region_id))
 
 
 def on_time(f: Filters, group=None) -> dict:

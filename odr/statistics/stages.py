@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from ..cases import workflow
+from ..cases.models import Case
 from ..cases.operations import after_step
 from ..core.audit import AuditEvent
 from ..core.enums import FINAL_STATES, CaseState
@@ -37,7 +38,8 @@ def _track_stage(case, actor, **_):
     if open_stay is not None:
         close_stay(open_stay, now)
     if case.state not in FINAL_STATES:
-        db.session.add(CaseStage(case_id=case.id, state=case.state, entered_at=now,
+        db.session.add(CaseStage(case_id=case.id, organisation_id=case.organisation_id,
+                                 region_id=case.region_id, state=case.state, entered_at=now,
                                  deadline=case.state_deadline))
 
 
@@ -46,8 +48,12 @@ def _parse(value: str | None) -> datetime | None:
 
 
 def rebuild_from_audit(batch: int = 5000) -> int:
-    """Rebuild case_stages from the audit trail's `case.transition` events; returns the stays."""
+    """Rebuild case_stages from the audit trail's `case.transition` events; returns the stays.
+    The organisation and region of each stay are the case's as they are now (the trail does not
+    repeat them at every step)."""
     db.session.execute(delete(CaseStage))
+    where = dict(db.session.execute(select(Case.id, Case.organisation_id)).all())
+    regions = dict(db.session.execute(select(Case.id, Case.region_id)).all())
     open_by_case: dict[int, CaseStage] = {}
     last_id, written = 0, 0
     while True:
@@ -68,8 +74,9 @@ def rebuild_from_audit(batch: int = 5000) -> int:
             if stay is not None:
                 close_stay(stay, row.created_at)
             if CaseState(target) not in FINAL_STATES:
-                stay = CaseStage(case_id=row.case_id, state=CaseState(target), entered_at=row.created_at,
-                                 deadline=_parse(payload.get("deadline")))
+                stay = CaseStage(case_id=row.case_id, organisation_id=where.get(row.case_id),
+                                 region_id=regions.get(row.case_id), state=CaseState(target),
+                                 entered_at=row.created_at, deadline=_parse(payload.get("deadline")))
                 db.session.add(stay)
                 open_by_case[row.case_id] = stay
                 written += 1

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from ..core.errors import NotFound, ValidationFailed
 from ..core.policy import can
 from ..extensions import db
-from . import stages  # noqa: F401 (registers the step hook that keeps case_stages)
+from . import commands, stages  # noqa: F401 (the step hook that keeps case_stages, its CLI command)
 from .charts import chart_for
 from .exports import FORMATS
 from .filters import as_args, default_period, parse, visible_organisations
