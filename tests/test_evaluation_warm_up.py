@@ -82,3 +82,45 @@ print(jieba.dt.tmp_dir)
     assert "拖欠" in result.stdout and result.stdout.split()[-1] == str(cache)
     assert (cache / "jieba.cache").stat().st_size > 1_000_000
     assert oct(cache.stat().st_mode & 0o777) == "0o700"
+
+
+def test_under_gevent_the_loop_keeps_running_while_jieba_loads(tmp_path):
+    """gunicorn's gevent worker: jieba's load runs in gevent's native thread pool, so other
+    greenlets (pages, sockets) keep being served; in the loop it would stall them all."""
+    pytest.importorskip("gevent")
+    script = f"""
+from gevent import monkey
+monkey.patch_all()
+import time
+import gevent
+from odr import create_app
+from odr.cases.models import Case
+from odr.core.enums import CaseState, Category, Outcome
+from odr.evaluation import similar
+from odr.extensions import db
+app = create_app({{"TESTING": True, "SECRET_KEY": "x", "JIEBA_CACHE_DIR": {str(tmp_path / "jieba")!r},
+                  "SQLALCHEMY_DATABASE_URI": "sqlite:///{tmp_path}/db.sqlite3"}})
+with app.app_context():
+    db.create_all()
+    for n in range(3):
+        db.session.add(Case(reference=f"G-{{n}}", state=CaseState.CLOSED, outcome=Outcome.SETTLED,
+                            category=Category.LABOUR, title="拖欠工资", facts="公司拖欠工资三个月", claims="",
+                            language="zh_CN"))
+    db.session.commit()
+ticks = []
+def tick():
+    while True:
+        ticks.append(time.perf_counter())
+        gevent.sleep(0.02)
+gevent.spawn(tick)
+gevent.sleep(0)
+done = similar.warm_up(app)
+gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+print(done["jieba"][1], max(gaps), done["labour"][0])
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    load, longest_gap, indexed = result.stdout.split()
+    assert int(indexed) == 3
+    # Blocking the loop would leave one gap as long as the load itself.
+    assert float(longest_gap) < float(load) / 2, result.stdout
