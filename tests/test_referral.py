@@ -376,6 +376,9 @@ def test_pages_choose_return_and_delegate(w, login):
     assert case.target_organisation_id is None
     shown = applicant.get(f"/cases/{case.id}/referral").get_data(as_text=True)
     assert "请向仲裁委申请" in shown
+    # The court's inbox lists it as answered, without a link to a case it no longer holds.
+    answered = court.get("/referrals").get_data(as_text=True)
+    assert case.reference in answered and f'href="/cases/{case.id}' not in answered
 
     assert court.get("/referrals/delegate").status_code == 200
     assert login(w.clerk).get("/referrals/delegate").status_code == 302  # a committee's clerk: not a court

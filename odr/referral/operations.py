@@ -85,7 +85,7 @@ def party_users(case) -> list[User]:
     return [user for user in (db.session.get(User, i) for i in dict.fromkeys(ids)) if user is not None]
 
 
-def _tell(users, kind: str, case, **context) -> None:
+def _tell(users, kind: str, case, url: str | None = None, **context) -> None:
     for user in users:
         if user is None:
             continue
@@ -94,7 +94,7 @@ def _tell(users, kind: str, case, **context) -> None:
 
         with force_locale(locale_for(user, case)):
             values = {key: (value() if callable(value) else value) for key, value in context.items()}
-        notify(user, kind, {"url": case_url(case), **values}, case=case)
+        notify(user, kind, {"url": url or case_url(case), **values}, case=case)
 
 
 def _name(organisation):
@@ -258,7 +258,7 @@ def delegation_reported(case, actor, reason=None) -> None:
     record("referral.delegation_reported", actor=actor, case=case, referral_id=delegation.id,
            result=delegation.result, court_id=delegation.from_organisation_id)
     mediator_org = db.session.get(Organisation, delegation.to_organisation_id)
-    _tell(clerks_of(delegation.from_organisation_id), "delegation_result", case,
+    _tell(clerks_of(delegation.from_organisation_id), "delegation_result", case, url=f"/cases/{case.id}",
           organisation=_name(mediator_org), result=lambda: label(case.state))
 
 
@@ -305,8 +305,8 @@ def delegate(actor, *, organisation_id: int, category, title: str, facts: str, c
     db.session.flush()
     record("referral.delegated", actor=actor, case=case, referral_id=delegation.id, court_id=court.id,
            organisation_id=organisation.id, due_at=delegation.due_at)
-    _tell(clerks_of(organisation.id), "delegation_received", case, organisation=_name(court),
-          deadline=delegation.due_at)
+    _tell(clerks_of(organisation.id), "delegation_received", case, url=f"/cases/{case.id}",
+          organisation=_name(court), deadline=delegation.due_at)
     return case
 
 
