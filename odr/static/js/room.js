@@ -102,7 +102,7 @@
       return join(ch);
     }
     await applyPage(ch, ack);
-    root.dispatchEvent(new CustomEvent("room:joined", { detail: { channel: ch.name, ack } }));  // room_read.js
+    root.dispatchEvent(new CustomEvent("room:joined", { detail: { channel: ch.name, ack, socket } }));  // room_read.js
   }
 
   async function applyPage(ch, page) {

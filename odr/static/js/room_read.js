@@ -1,15 +1,17 @@
 // Read receipts in the mediation room (docs/realtime.md, "Read receipts"). Tells the server how
 // far this person has read a channel (only the tab on screen, only while the page is visible; at
 // most every 2 s, the last mark always sent), and shows under the messages, discreetly, who else
-// has read everything shown so far. Shares room.js's connection (window.odrRoom) and learns of
-// each join's `read_marks` from its "room:joined" event. Names go in with textContent only.
+// has read everything shown so far. room.js hands over its connection and each join's answer
+// (with `read_marks`) in its "room:joined" event. Names go in with textContent only.
 (function () {
   "use strict";
 
-  const room = window.odrRoom;
-  if (!room) return;
-  const { root, socket, caseId, me } = room;
+  const root = document.getElementById("room");
+  if (!root) return;
+  const caseId = Number(root.dataset.caseId);
+  const me = Number(root.dataset.me);
   const T = JSON.parse(root.dataset.texts);
+  let socket = null;  // room.js's, from the first "room:joined"
   const SEND_EVERY = 2000;
   const readers = new Map();  // channel -> {panel, list, line, marks: userId -> {name, seq}, sent, sentAt, timer}
 
@@ -32,7 +34,7 @@
 
   function report(ch) {
     const seq = shownSeq(ch);
-    if (ch.panel.hidden || document.hidden || !socket.connected || seq <= ch.sent || ch.timer) return;
+    if (!socket || ch.panel.hidden || document.hidden || !socket.connected || seq <= ch.sent || ch.timer) return;
     const wait = ch.sentAt + SEND_EVERY - Date.now();
     if (wait > 0) {
       ch.timer = setTimeout(() => { ch.timer = null; report(ch); }, wait);
@@ -57,9 +59,12 @@
     ch.line.textContent = names.length ? T.seen_by.replace("{names}", names.join(", ")) : "";
   }
 
-  socket.on("read", note);
   root.addEventListener("room:joined", (event) => {
     const { ack } = event.detail;
+    if (!socket) {
+      socket = event.detail.socket;
+      socket.on("read", note);
+    }
     (ack.read_marks || []).forEach(note);
     const ch = readers.get(ack.channel);
     if (ch) { ch.sent = Math.min(ch.sent, ack.last_seq); report(ch); }
