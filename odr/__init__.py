@@ -98,9 +98,10 @@ def _register_blueprints(app: Flask) -> None:
     from .notifications.views import bp as notification_pages
     from .performance.api import blp as performance_api
     from .performance.views import bp as performance_pages
+    from .privacy.views import bp as privacy_pages
     from .referral.api import blp as referral_api
     from .referral.views import bp as referral_pages
-    from .privacy.views import bp as privacy_pages
+    from .roster.views import bp as roster_pages
     from .satisfaction.api import blp as satisfaction_api
     from .satisfaction.views import bp as satisfaction_pages
     from .statistics.api import blp as statistics_api
@@ -112,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_pages)
     app.register_blueprint(identity_pages)
     app.register_blueprint(privacy_pages)
+    app.register_blueprint(roster_pages)
     app.register_blueprint(welcome_pages)
     init_admin(app)  # Flask-Admin pages under /admin (odr/admin)
     app.register_blueprint(cases_pages)

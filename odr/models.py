@@ -27,6 +27,7 @@ from .orgs.models import DeadlineSetting, Membership, Organisation, Organisation
 from .performance.models import FollowUp, Obligation
 from .privacy.models import AnonymisationRequest, ServiceSetting
 from .referral.models import CaseOrigin, RecordConsent, Referral
+from .roster.models import MediatorProfile, MediatorRequest
 from .satisfaction.models import Rating
 from .statistics.models import CaseStage
 from .supervision.models import ClockAlert, Instruction
@@ -38,7 +39,7 @@ __all__ = [
     "Invitation", "Membership", "Notification", "OutboxMessage", "Organisation", "OrganisationCategory", "Party", "Region", "RoomMessage",
     "DocumentService", "User",
     "MediationSession", "SessionNotes",
-    "OneTimeCode", "PartyIdentity", "AnonymisationRequest", "ServiceSetting",
+    "OneTimeCode", "PartyIdentity", "AnonymisationRequest", "ServiceSetting", "MediatorProfile", "MediatorRequest",
     "CaseOrigin", "RecordConsent", "Referral",
     "ClockAlert", "Instruction", "NotificationOptOut",
     "ConfirmationApplication", "FollowUp", "Obligation",

@@ -298,6 +298,20 @@ def assign_mediator(case: Case, actor, mediator) -> CaseAssignment:
     case.assignments.append(assignment)
     db.session.flush()
     record("case.mediator_assigned", actor=actor, case=case, mediator_id=mediator.id)
+    from ..roster.conflicts import hold_if_conflicted
+
+    hold_if_conflicted(case, assignment, mediator)  # family, employer, colleague: held for a clerk
+    return assignment
+
+
+def unassign_mediator(case: Case, actor, assignment: CaseAssignment, *, reason: str) -> CaseAssignment:
+    """Take a mediator off a case; the assignment stays on record with when it ended."""
+    _ensure_open(case)
+    if assignment.case_id != case.id or assignment.removed_at is not None:
+        raise Conflict(_("This mediator is not assigned to the case."))
+    assignment.removed_at = utcnow()
+    db.session.flush()
+    record("case.mediator_removed", actor=actor, case=case, mediator_id=assignment.user_id, reason=reason)
     return assignment
 
 
@@ -395,24 +409,29 @@ def declare_relation(case: Case, mediator, *, has_relation: bool, details: str =
     record("case.mediator_declared", actor=mediator, case=case, mediator_id=mediator.id,
            has_relation=bool(has_relation), details=assignment.relation_details)
     if has_relation:
-        _tell_clerks_of_conflict(case, mediator)
+        tell_clerks_of_conflict(case, mediator)
     return assignment
 
 
-def _tell_clerks_of_conflict(case: Case, mediator) -> None:
+def clerks_of(case: Case) -> list:
+    """The active clerks of the organisation handling the case, or of one above it."""
     from ..core.enums import Role
-    from ..notifications.operations import notify
 
     if case.organisation is None:
-        return
+        return []
     clerks = db.session.execute(
         select(Membership).where(Membership.role == Role.CLERK)
     ).scalars().all()
-    for membership in clerks:
-        if case.organisation.path.startswith(membership.organisation.path) and membership.user.active:
-            notify(membership.user, "mediator_conflict", {"url": f"/cases/{case.id}",
-                                                          "mediator": mediator.name},
-                   case=case, channels=("in_app",))
+    return [m.user for m in clerks
+            if case.organisation.path.startswith(m.organisation.path) and m.user.active]
+
+
+def tell_clerks_of_conflict(case: Case, mediator) -> None:
+    from ..notifications.operations import notify
+
+    for clerk in clerks_of(case):
+        notify(clerk, "mediator_conflict", {"url": f"/cases/{case.id}", "mediator": mediator.name},
+               case=case, channels=("in_app",))
 
 
 def pending_conflicts(case: Case) -> list[CaseAssignment]:

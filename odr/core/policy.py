@@ -266,6 +266,24 @@ def party_roles(user, party) -> frozenset[str]:
     return frozenset(roles)
 
 
+# A party may ask for a particular mediator from the roster, or for a different one (People's
+# Mediation Law Art. 23), until the case is settled; the clerk of the case decides.
+MEDIATOR_CHOICE_STATES = frozenset({CaseState.SUBMITTED, CaseState.ACCEPTED, CaseState.CONSULTATION,
+                                    CaseState.EVALUATION, CaseState.AWAITING_RESPONDENT, CaseState.MEDIATION})
+
+
+def may_request_mediator(user, case) -> bool:
+    if case.state not in MEDIATOR_CHOICE_STATES or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(case_roles(user, case) & {Side.APPLICANT.value, Side.RESPONDENT.value, Role.REPRESENTATIVE.value})
+
+
+def may_decide_mediator_request(user, case) -> bool:
+    if case.state not in MEDIATOR_CHOICE_STATES or not getattr(user, "is_authenticated", False):
+        return False
+    return Role.CLERK.value in case_roles(user, case)
+
+
 def managed_organisation_ids(user) -> set[int] | None:
     """The organisations whose particulars and staff `user` administers: None means all
     (administrators); a clerk, the organisations they are a clerk of."""
@@ -435,6 +453,17 @@ def authorize(user, action: str, obj=None) -> None:
     """Raise NotFound (no role at all in the case) or NotAllowed, and audit the refusal."""
     if can(user, action, obj):
         return
+    refuse(user, action, obj)
+
+
+def require(allowed: bool, user, action: str, obj=None) -> None:
+    """authorize() for the rules that are functions of this module rather than table entries."""
+    if not allowed:
+        refuse(user, action, obj)
+
+
+def refuse(user, action: str, obj=None) -> None:
+    """Audit a refusal and raise NotFound (no role at all in the case) or NotAllowed."""
     from ..cases.models import Case, Evidence, Party
     from ..consultation.models import Question
     from .audit import record

@@ -128,4 +128,17 @@ KINDS: dict[str, Texts] = {
         _l("[ODR] Mediator %(mediator)s declared a relation to the parties of case %(reference)s. "
            "Decide: %(url)s"),
     ),
+    # The roster (odr/roster): a party asks for a mediator; the clerk's answer.
+    "mediator_requested": Texts(
+        _l("A party asks for a mediator (case %(reference)s)"),
+        _l("Dear %(name)s,\n\nA party of \"%(title)s\" (case %(reference)s) asks for a mediator: "
+           "%(mediator)s (a dash means \"a different mediator\"). Please decide, with a reason.\n\n%(url)s"),
+        _l("[ODR] A party asks for a mediator in case %(reference)s. Decide: %(url)s"),
+    ),
+    "mediator_request_decided": Texts(
+        _l("Your request for a mediator was %(decision)s (case %(reference)s)"),
+        _l("Dear %(name)s,\n\nYour request for a mediator in \"%(title)s\" (case %(reference)s) was "
+           "%(decision)s. The clerk's reason: %(reason)s\n\n%(url)s"),
+        _l("[ODR] Your request for a mediator in case %(reference)s was %(decision)s: %(url)s"),
+    ),
 }
