@@ -178,3 +178,24 @@ def test_an_invitation_for_an_existing_address_is_refused(world, login):
         "name": "重复", "email": world.mediator.email, "role": "mediator", "organisation": str(world.committee.id)})
     assert response.status_code == 200
     assert db.session.execute(select(User).where(User.name == "重复")).first() is None
+
+
+def test_an_organisation_is_set_up_from_the_page_with_what_it_serves(world, login):
+    response = login(world.admin).post("/admin/organisations/new/", data={
+        "name": "灵隐街道劳动争议调解中心", "name_en": "Lingyin labour mediation centre",
+        "type": "peoples_mediation_committee", "parent": str(world.district_committee.id),
+        "regions_served": [str(world.other_street.id)], "categories_served": ["labour", "tenancy"],
+        "active": "y", "requires_real_name": "y"})
+    assert response.status_code == 302
+    org = db.session.execute(select(Organisation).where(Organisation.name_en == "Lingyin labour mediation centre")).scalar_one()
+    assert {c.value for c in org.category_codes} == {"labour", "tenancy"}
+    assert [r.id for r in org.regions_served] == [world.other_street.id]
+    assert org.path == f"{world.district_committee.path}{org.id}/" and org.requires_real_name
+    # Changing what it serves is audited by name.
+    form = {"name": org.name, "name_en": org.name_en, "type": "peoples_mediation_committee",
+            "parent": str(world.district_committee.id), "regions_served": [str(world.other_street.id)],
+            "categories_served": ["labour"], "active": "y"}
+    assert login(world.admin).post(f"/admin/organisations/edit/?id={org.id}", data=form).status_code == 302
+    db.session.expire_all()
+    assert {c.value for c in db.session.get(Organisation, org.id).category_codes} == {"labour"}
+    assert "categories" in audit("admin.updated")[-1].payload["fields"]

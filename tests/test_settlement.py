@@ -292,3 +292,26 @@ def test_with_a_task_queue_the_paper_is_queued_only_after_the_commit(deal, app, 
     assert queued == []
     db.session.commit()
     assert queued == [(case_id, DocumentType.SETTLEMENT_AGREEMENT, "zh_CN")]
+
+
+def test_an_organisation_requiring_real_names_refuses_a_signature_without_them(deal):
+    from odr.core.errors import ValidationFailed
+    from odr.identity import operations as identity_ops
+    from odr.mediation import agreement as agreements
+
+    case, world = deal.case, deal.world
+    case.organisation.requires_real_name = True
+    agreement = agreements.create(case, world.mediator, {"terms": "付款 8592.00 元"})
+    agreements.lock(case, world.mediator, agreement, expected_version=1)
+    with pytest.raises(ValidationFailed) as refused:
+        agreements.sign(case, world.applicant, agreement, password=PASSWORD, typed_signature="张三",
+                        sha256=agreement.text_sha256)
+    assert refused.value.code == "identity_required"
+    # The mediator signs without: the rule is for the parties.
+    agreements.sign(case, world.mediator, agreement, password=PASSWORD, typed_signature="调解员",
+                    sha256=agreement.text_sha256)
+    applicant = next(p for p in case.parties if p.user_id == world.applicant.id)
+    identity_ops.give_identity(applicant, world.applicant, "11010519491231002X")
+    signature = agreements.sign(case, world.applicant, agreement, password=PASSWORD, typed_signature="张三",
+                                sha256=agreement.text_sha256)
+    assert signature.user_id == world.applicant.id

@@ -23,13 +23,17 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, inspect, select
+from wtforms import SelectMultipleField
 from wtforms.validators import ValidationError
 
 from ..core.audit import record
-from ..core.enums import Role
+from ..core.enums import Category, Role
 from ..core.errors import OperationError
+from ..core.labels import label
 from ..core.policy import authorize, can, managed_organisation_ids
+from ..evaluation.forms import options
 from ..extensions import db
+from ..orgs.models import OrganisationCategory
 
 # Fields never shown or edited on the pages (secrets, counters the service keeps itself).
 USER_HIDDEN = ("password_hash", "failed_logins", "locked_until", "last_login_at", "created_at",
@@ -76,14 +80,15 @@ class AuditedView(PolicyGate, ModelView):
     page_size = 50
     audit_name = "record"
 
-    def check(self, form, model, is_created) -> None:
-        """Our rules for this model; raise ValidationFailed (shown as an error, nothing saved)."""
+    def check(self, form, model, is_created) -> list[str] | None:
+        """Our rules for this model; raise ValidationFailed (shown as an error, nothing saved).
+        May return the names of more fields it changed itself (for the audit entry)."""
 
     def on_model_change(self, form, model, is_created):
         # Which fields changed, before check() flushes (a flush resets the history).
         changed = sorted(attr.key for attr in inspect(model).attrs if attr.history.has_changes())
         try:
-            self.check(form, model, is_created)
+            changed += self.check(form, model, is_created) or []
         except OperationError as error:
             raise ValidationError(error.message) from None
         db.session.flush()
@@ -111,6 +116,7 @@ class RegionView(AuditedView):
         check_region_place(model.level, model.parent)
         db.session.flush()
         place_in_tree(model, model.parent)
+        return []
 
 
 # ---- organisations --------------------------------------------------------------------------
@@ -121,8 +127,12 @@ class OrganisationView(AuditedView):
     column_list = ("name", "name_en", "type", "parent", "region", "phone", "active", "requires_real_name")
     column_searchable_list = ("name", "name_en")
     column_filters = ("type", "active")
-    form_columns = ("name", "name_en", "type", "parent", "region", "regions_served", "address", "phone",
-                    "email", "active", "requires_real_name")
+    form_columns = ("name", "name_en", "type", "parent", "region", "regions_served", "categories_served",
+                    "address", "phone", "email", "active", "requires_real_name")
+    form_extra_fields = {
+        # The kinds of dispute it takes (rows of organisation_categories), chosen from the list.
+        "categories_served": SelectMultipleField(_l("Kinds of dispute served"), coerce=str),
+    }
     column_labels = {"name": _l("Name"), "name_en": _l("Name in English"), "type": _l("Type"),
                      "parent": _l("Part of"), "region": _l("Seat"), "regions_served": _l("Regions served"),
                      "address": _l("Address"), "phone": _l("Phone"), "email": _l("E-mail"),
@@ -147,6 +157,19 @@ class OrganisationView(AuditedView):
     def can_create(self):
         return managed_organisation_ids(current_user) is None  # new bodies: administrators only
 
+    def _with_categories(self, form):
+        form.categories_served.choices = options((c.value, label(c)) for c in Category)
+        return form
+
+    def create_form(self, obj=None):
+        return self._with_categories(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        form = self._with_categories(super().edit_form(obj))
+        if obj is not None and not form.is_submitted():
+            form.categories_served.data = sorted(c.value for c in obj.category_codes)
+        return form
+
     def check(self, form, model, is_created):
         from ..orgs.operations import place_in_tree
 
@@ -156,8 +179,15 @@ class OrganisationView(AuditedView):
             state = inspect(model)
             if state.attrs.parent.history.has_changes() or state.attrs.type.history.has_changes():
                 raise ValidationError(_("Only an administrator can change an organisation's type or place."))
+        wanted = {Category(value) for value in (form.categories_served.data or [])}
+        extra = []
+        if wanted != model.category_codes:
+            model.categories[:] = [c for c in model.categories if c.category in wanted]
+            model.categories.extend(OrganisationCategory(category=c) for c in sorted(wanted - model.category_codes))
+            extra.append("categories")
         db.session.flush()
         place_in_tree(model, model.parent)
+        return extra
 
 
 # ---- people ---------------------------------------------------------------------------------

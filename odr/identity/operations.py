@@ -54,6 +54,16 @@ def give_identity(party, actor, number_text: str) -> PartyIdentity:
     return identity
 
 
+def lacks_identity(case, user) -> bool:
+    """Has `user` (a party of `case`, or their representative) not given the real-name details of
+    the party they sign for? Organisations with `requires_real_name` ask for them before signing."""
+    parties = [p for p in case.parties if user.id in (p.user_id, p.representative_user_id)]
+    if not parties:
+        return False
+    given = identities_for(parties)
+    return any(p.id not in given for p in parties)
+
+
 def full_number(identity: PartyIdentity) -> str:
     return crypto.decrypt(identity.number_encrypted)
 

@@ -334,6 +334,13 @@ def sign(case, user, agreement: Agreement, *, password, typed_signature, sha256,
         record("agreement.sign_refused", actor=user, case=case, agreement_id=agreement.id, reason="password")
         message = _("The password is not correct.")
         raise ValidationFailed(message, code="reauth_failed", fields={"password": [message]})
+    if role != Role.MEDIATOR.value and case.organisation is not None and case.organisation.requires_real_name:
+        from ..identity.operations import lacks_identity
+
+        if lacks_identity(case, user):
+            message = _("This organisation asks every party for real-name details before signing: give yours "
+                        "on the case page first.")
+            raise ValidationFailed(message, code="identity_required")
     typed = (typed_signature or "").strip() if isinstance(typed_signature, str) else ""
     if not typed or len(typed) > 200:
         message = _("Type your full name as your signature.")
