@@ -109,3 +109,16 @@ def test_comments_are_for_staff_not_for_the_other_party(world, closed, login):
     # Staff do not rate.
     assert login(world.clerk).post(f"/api/v1/cases/{closed.id}/rating",
                                    json={"process_score": 5, "mediator_score": 5}).status_code == 403
+
+
+def test_case_page_leads_parties_to_rate_and_staff_to_the_ratings(world, closed, login):
+    party_page = login(world.applicant).get(f"/cases/{closed.id}").get_data(as_text=True)
+    assert f"/cases/{closed.id}/rating" in party_page and f"/cases/{closed.id}/ratings" not in party_page
+    form = login(world.applicant).get(f"/cases/{closed.id}/rating").get_data(as_text=True)
+    assert 'name="csrf_token"' in form
+    login(world.applicant).post(f"/api/v1/cases/{closed.id}/rating", json={"process_score": 4, "mediator_score": 4})
+    staff_page = login(world.clerk).get(f"/cases/{closed.id}").get_data(as_text=True)
+    assert f"/cases/{closed.id}/ratings" in staff_page
+    assert f'href="/cases/{closed.id}/rating"' not in staff_page
+    mediator_page = login(world.mediator).get(f"/cases/{closed.id}").get_data(as_text=True)
+    assert f"/cases/{closed.id}/rating" not in mediator_page

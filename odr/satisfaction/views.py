@@ -16,6 +16,24 @@ from . import operations
 bp = Blueprint("satisfaction", __name__)
 
 
+@bp.app_template_global()
+def satisfaction_panel(case) -> dict | None:
+    """On a closed case's page: the party's way to rate it, or the staff's way to the ratings."""
+    from ..core.enums import CaseState
+
+    if case.state != CaseState.CLOSED:
+        return None
+    may_view = can(current_user, "case.ratings.view", case)
+    may_rate = can(current_user, "case.rate", case)
+    if not may_view and not may_rate:
+        return None
+    items = operations.ratings(case)
+    mine = {p.id for p in operations.parties_of(current_user, case)} if may_rate else set()
+    rated = {r.party_id for r in items}
+    return {"may_view": may_view, "count": len(items),
+            "may_rate": bool(mine - rated), "rated": bool(mine & rated)}
+
+
 @bp.route("/cases/<int:case_id>/rating", methods=["GET", "POST"])
 @login_required
 def rate(case_id: int):

@@ -46,10 +46,18 @@ class CaseStage(db.Model):
         # a lookup of each stay's row.
         Index("ix_case_stages_left_at", "left_at", "organisation_id", "region_id", "state", "seconds",
               "on_time", sqlite_where=text("left_at IS NOT NULL"), postgresql_where=text("left_at IS NOT NULL")),
+        # The same stays in order of length per state: SQLite's median walks it to the middle
+        # row (statistics/queries._medians) instead of sorting every stay.
+        Index("ix_case_stages_state_seconds", "state", "seconds", "left_at", "organisation_id", "region_id",
+              sqlite_where=text("left_at IS NOT NULL"), postgresql_where=text("left_at IS NOT NULL")),
     )
 
 
 # The statistics count cases by when they were received and closed (a period is a range on these
-# columns); the indexes are declared here, with the statistics that need them, on the cases table.
-Index("ix_cases_submitted_at", Case.submitted_at)
-Index("ix_cases_closed_at", Case.closed_at)
+# columns), by organisation, region, state, category and outcome. These indexes hold all of those
+# columns, so each count reads only the index entries of the period, not every case's row (at
+# 100,000 cases a count that looked up each row was ten times slower than the index alone).
+# Declared here, with the statistics that need them, on the cases table.
+Index("ix_cases_submitted_at", Case.submitted_at, Case.organisation_id, Case.region_id, Case.state,
+      Case.category)
+Index("ix_cases_closed_at", Case.closed_at, Case.organisation_id, Case.region_id, Case.outcome)

@@ -223,15 +223,14 @@ def on_time(f: Filters, group=None) -> dict:
 
 def stage_times(f: Filters) -> list[dict]:
     """Per state: stays ended in the period, their median length in seconds, and how many of
-    those with a clock ended in time. Median: percentile_cont(0.5) on PostgreSQL; on SQLite the
-    middle row (or the mean of the two middle rows) by ROW_NUMBER() over the sorted lengths."""
+    those with a clock ended in time."""
     stays = _stays(f).subquery()
     counts = {row.state: row for row in db.session.execute(
         select(stays.c.state, func.count().label("n"),
                func.sum(case((stays.c.on_time.is_not(None), 1), else_=0)).label("clocked"),
                func.sum(case((stays.c.on_time.is_(True), 1), else_=0)).label("in_time"))
         .group_by(stays.c.state))}
-    medians = dict(db.session.execute(_median_by_state(stays)).all())
+    medians = _medians(f, stays, {state: row.n for state, row in counts.items()})
     order = {state: index for index, state in enumerate(CaseState)}
     rows = []
     for state in sorted(counts, key=lambda s: order[CaseState(s)]):
@@ -241,18 +240,24 @@ def stage_times(f: Filters) -> list[dict]:
     return rows
 
 
-def _median_by_state(stays):
+def _medians(f: Filters, stays, counts: dict) -> dict:
+    """{state: median seconds}. PostgreSQL: percentile_cont(0.5) in one statement. SQLite has no
+    median: knowing each state's count n, the middle row (n odd) or the two middle rows (n even)
+    are read in order of length with LIMIT/OFFSET, walking ix_case_stages_state_seconds instead of
+    sorting every stay (one short statement per state that has stays: at most one per state)."""
     if _is_postgres():
-        return (select(stays.c.state, func.percentile_cont(0.5).within_group(stays.c.seconds))
-                .group_by(stays.c.state))
-    ranked = select(
-        stays.c.state, stays.c.seconds,
-        func.row_number().over(partition_by=stays.c.state, order_by=stays.c.seconds).label("rn"),
-        func.count().over(partition_by=stays.c.state).label("n"),
-    ).subquery()
-    # Floor division (SQLAlchemy renders "/" as true division): for n = 5 both bounds are row 3, for n = 4 rows 2 and 3.
-    middle = ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
-    return select(ranked.c.state, func.avg(ranked.c.seconds)).where(middle).group_by(ranked.c.state)
+        return dict(db.session.execute(
+            select(stays.c.state, func.percentile_cont(0.5).within_group(stays.c.seconds))
+            .group_by(stays.c.state)).all())
+    medians = {}
+    for state, n in counts.items():
+        middle = db.session.scalars(
+            select(CaseStage.seconds)
+            .where(CaseStage.state == state, CaseStage.left_at.is_not(None), _within(CaseStage.left_at, f),
+                   *_scope_terms(f, CaseStage.organisation_id, CaseStage.region_id))
+            .order_by(CaseStage.seconds).offset((n - 1) // 2).limit(1 if n % 2 else 2)).all()
+        medians[state] = sum(middle) / len(middle) if middle else None
+    return medians
 
 
 # -- satisfaction -------------------------------------------------------------------------------
