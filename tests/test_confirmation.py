@@ -195,6 +195,8 @@ def test_the_case_page_panel_for_parties_and_the_court(settled):
     d, w = settled, settled.world
     page = d.applicant.get(f"/cases/{d.case.id}").get_data(as_text=True)
     assert 'id="confirmation"' in page and "Start a joint application" in page
+    # The joint application is made from the panel; the plain one-party step is not offered.
+    assert 'value="request_confirmation"' not in page
     wrong = d.applicant.post(f"/cases/{d.case.id}/confirmation/start", data={"court_id": ""})
     assert wrong.status_code == 422 and "Choose the court" in wrong.get_data(as_text=True)
     ok = d.applicant.post(f"/cases/{d.case.id}/confirmation/start", data={"court_id": str(w.court.id)})

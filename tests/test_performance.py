@@ -134,6 +134,8 @@ def test_a_missed_term_shows_on_the_case_page_and_can_go_to_court(tracked):
     d = tracked
     nothing_missed = d.applicant.post(f"{d.url}/transitions", json={"action": "request_enforcement"})
     assert nothing_missed.status_code == 422 and "No term" in nothing_missed.json["error"]["message"]
+    button = 'value="request_enforcement"'
+    assert button not in d.applicant.get(f"/cases/{d.case.id}").get_data(as_text=True), "offered only when missed"
     db.session.rollback()
     obligation = db.session.execute(select(Obligation).where(Obligation.case_id == d.case.id,
                                                              Obligation.number == 1)).scalar_one()
@@ -142,6 +144,7 @@ def test_a_missed_term_shows_on_the_case_page_and_can_go_to_court(tracked):
     assert [t["missed"] for t in _terms(d)] == [True, False]
     page = d.mediator.get(f"/cases/{d.case.id}").get_data(as_text=True)
     assert 'id="performance"' in page and "Terms not performed on time: 1" in page
+    assert button in d.applicant.get(f"/cases/{d.case.id}").get_data(as_text=True)
     asked = d.applicant.post(f"{d.url}/transitions", json={"action": "request_enforcement"})
     assert asked.status_code == 200 and asked.json["state"] == "referral_offered"
 

@@ -50,6 +50,8 @@ def _target_choices(case, transition) -> list[tuple[int, str]]:
 def steps_for(case, user, step_form=None) -> list[Step]:
     steps = []
     for transition in allowed_transitions(user, case):
+        if transition.own_form or (transition.only_when_ready and transition.guard(case, {})):
+            continue
         takes_target = "target_organisation_id" in transition.takes
         step = Step(
             action=transition.action,

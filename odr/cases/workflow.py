@@ -148,6 +148,10 @@ class Transition:
     takes: tuple[str, ...] = field(default=())
     # Fields of the case the step empties (a returned referral no longer has a receiving body).
     clears: tuple[str, ...] = field(default=())
+    # How the case page offers the step: not as a button at all (taken from its own form, e.g. the
+    # joint application's panel in odr/confirmation), or only while its guard passes.
+    own_form: bool = False
+    only_when_ready: bool = False
 
 
 def T(source, action, target, roles, label, **kw) -> Transition:
@@ -183,12 +187,12 @@ TRANSITIONS: tuple[Transition, ...] = (
     T(S.REFERRAL_OFFERED, "close", S.CLOSED, {CLERK}, _l("Close: referral not pursued"), outcome=Outcome.NOT_PURSUED),
     T(S.REFERRED, "close", S.CLOSED, {CLERK, RECEIVING_CLERK}, _l("Close the case"), outcome=Outcome.REFERRED),
     T(S.SETTLED, "close", S.CLOSED, {CLERK, MEDIATOR}, _l("Close the case"), outcome=Outcome.SETTLED, guard=_performance_done),
-    T(S.SETTLED, "request_enforcement", S.REFERRAL_OFFERED, {APPLICANT, RESPONDENT}, _l("Ask to take the unperformed agreement to court"), guard=_has_missed_term),
-    T(S.SETTLED, "request_confirmation", S.CONFIRMATION_REQUESTED, {APPLICANT, RESPONDENT, CLERK}, _l("Apply for judicial confirmation"), guard=_within_confirmation_window, takes=("target_organisation_id",)),
+    T(S.SETTLED, "request_enforcement", S.REFERRAL_OFFERED, {APPLICANT, RESPONDENT}, _l("Ask to take the unperformed agreement to court"), guard=_has_missed_term, only_when_ready=True),
+    T(S.SETTLED, "request_confirmation", S.CONFIRMATION_REQUESTED, {APPLICANT, RESPONDENT, CLERK}, _l("Apply for judicial confirmation"), guard=_within_confirmation_window, takes=("target_organisation_id",), own_form=True),
     T(S.CONFIRMATION_REQUESTED, "confirm", S.CONFIRMED, {RECEIVING_CLERK}, _l("Confirm the agreement")),
     T(S.CONFIRMATION_REQUESTED, "refuse_confirmation", S.CONFIRMATION_REFUSED, {RECEIVING_CLERK}, _l("Refuse confirmation"), needs_reason=True),
     T(S.CONFIRMED, "close", S.CLOSED, {CLERK, RECEIVING_CLERK}, _l("Close the case"), outcome=Outcome.CONFIRMED, guard=_performance_done),
-    T(S.CONFIRMED, "request_enforcement", S.REFERRAL_OFFERED, {APPLICANT, RESPONDENT}, _l("Apply to the court for enforcement"), guard=_has_missed_term),
+    T(S.CONFIRMED, "request_enforcement", S.REFERRAL_OFFERED, {APPLICANT, RESPONDENT}, _l("Apply to the court for enforcement"), guard=_has_missed_term, only_when_ready=True),
     T(S.CONFIRMATION_REFUSED, "offer_referral", S.REFERRAL_OFFERED, {CLERK, MEDIATOR}, _l("Offer referral")),
     T(S.CONFIRMATION_REFUSED, "close", S.CLOSED, {CLERK}, _l("Close the case"), outcome=Outcome.CONFIRMATION_REFUSED),
 ) + tuple(
