@@ -199,3 +199,44 @@ def test_an_organisation_is_set_up_from_the_page_with_what_it_serves(world, logi
     db.session.expire_all()
     assert {c.value for c in db.session.get(Organisation, org.id).category_codes} == {"labour"}
     assert "categories" in audit("admin.updated")[-1].payload["fields"]
+
+
+def test_a_seal_image_is_uploaded_and_printed_on_the_organisations_papers(world, login):
+    import io
+
+    from PIL import Image
+    from pypdf import PdfReader
+
+    from odr.cases.models import Case
+    from odr.core.enums import CaseState
+    from odr.documents.models import DocumentType
+    from odr.core.storage import blob_path
+    from odr.documents.operations import issue_document
+
+    from .factories import make_case
+
+    png = io.BytesIO()
+    Image.new("RGB", (120, 120), (200, 30, 30)).save(png, "PNG")
+    form = {"name": world.committee.name, "type": "peoples_mediation_committee",
+            "parent": str(world.district_committee.id), "active": "y",
+            "regions_served": [str(r.id) for r in world.committee.regions_served],
+            "categories_served": sorted(c.value for c in world.committee.category_codes)}
+    client = login(world.admin)
+    bad = client.post(f"/admin/organisations/edit/?id={world.committee.id}",
+                      data=dict(form, seal_image=(io.BytesIO(b"GIF89a not a png"), "seal.gif")),
+                      content_type="multipart/form-data", follow_redirects=True)
+    assert bad.status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Organisation, world.committee.id).seal_sha256 is None
+    ok = client.post(f"/admin/organisations/edit/?id={world.committee.id}",
+                     data=dict(form, seal_image=(io.BytesIO(png.getvalue()), "seal.png")),
+                     content_type="multipart/form-data")
+    assert ok.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Organisation, world.committee.id).seal_sha256
+    case = make_case(world, CaseState.ACCEPTED)
+    document = issue_document(db.session.get(Case, case.id), DocumentType.ACCEPTANCE_NOTICE, world.clerk, "zh_CN")
+    db.session.commit()
+    reader = PdfReader(io.BytesIO(blob_path(document.sha256).read_bytes()))
+    images = [image for page in reader.pages for image in page.images]
+    assert any(image.image.size == (120, 120) for image in images)

@@ -14,6 +14,8 @@ Flask-Admin draws the lists and forms; everything else is ours:
 
 from __future__ import annotations
 
+import base64
+
 from flask import redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
@@ -23,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, inspect, select
-from wtforms import SelectMultipleField
+from wtforms import BooleanField, FileField, SelectMultipleField
 from wtforms.validators import ValidationError
 
 from ..core.audit import record
@@ -128,10 +130,13 @@ class OrganisationView(AuditedView):
     column_searchable_list = ("name", "name_en")
     column_filters = ("type", "active")
     form_columns = ("name", "name_en", "type", "parent", "region", "regions_served", "categories_served",
-                    "address", "phone", "email", "active", "requires_real_name")
+                    "address", "phone", "email", "active", "requires_real_name", "seal_image", "remove_seal")
     form_extra_fields = {
         # The kinds of dispute it takes (rows of organisation_categories), chosen from the list.
         "categories_served": SelectMultipleField(_l("Kinds of dispute served"), coerce=str),
+        "seal_image": FileField(_l("Seal image (PNG, at most 100 kB)"),
+                                description=_l("Printed in the seal area of the organisation's papers.")),
+        "remove_seal": BooleanField(_l("Remove the seal image")),
     }
     column_labels = {"name": _l("Name"), "name_en": _l("Name in English"), "type": _l("Type"),
                      "parent": _l("Part of"), "region": _l("Seat"), "regions_served": _l("Regions served"),
@@ -156,6 +161,24 @@ class OrganisationView(AuditedView):
     @property
     def can_create(self):
         return managed_organisation_ids(current_user) is None  # new bodies: administrators only
+
+    def _seal(self, form, model) -> list[str]:
+        """A new seal image (a real PNG of at most 100 kB, stored by its SHA-256), or its removal."""
+        from ..core.storage import put_bytes
+        from ..documents.render import INLINE_PNG_PREFIX, decode_png_data_url
+
+        upload = form.seal_image.data
+        if upload and getattr(upload, "filename", ""):
+            data = upload.read(100_001)
+            url = INLINE_PNG_PREFIX + base64.b64encode(data).decode()
+            if len(data) > 100_000 or decode_png_data_url(url) is None:
+                raise ValidationError(_("The seal must be a PNG image of at most 100 kB."))
+            model.seal_sha256 = put_bytes(data)
+            return ["seal"]
+        if form.remove_seal.data and model.seal_sha256:
+            model.seal_sha256 = None
+            return ["seal"]
+        return []
 
     def _with_categories(self, form):
         form.categories_served.choices = options((c.value, label(c)) for c in Category)
@@ -185,6 +208,7 @@ class OrganisationView(AuditedView):
             model.categories[:] = [c for c in model.categories if c.category in wanted]
             model.categories.extend(OrganisationCategory(category=c) for c in sorted(wanted - model.category_codes))
             extra.append("categories")
+        extra += self._seal(form, model)
         db.session.flush()
         place_in_tree(model, model.parent)
         return extra

@@ -84,7 +84,22 @@ def _organisation(org, lang: str) -> dict | None:
     if org is None:
         return None
     name = org.name_en if lang == "en" and org.name_en else org.name
-    return {"name": name, "address": org.address or "", "phone": org.phone or ""}
+    return {"name": name, "address": org.address or "", "phone": org.phone or "", "seal": seal_data_url(org)}
+
+
+def seal_data_url(org) -> str | None:
+    """The organisation's seal image as a PNG data URL (the papers' fetcher accepts only those
+    and the service's own assets), or None: the paper then shows the empty seal area."""
+    import base64
+
+    from ..core.storage import blob_path
+
+    if not getattr(org, "seal_sha256", None):
+        return None
+    path = blob_path(org.seal_sha256)
+    if not path.exists():
+        return None
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
 
 
 def case_data(case, lang: str) -> dict:

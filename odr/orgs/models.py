@@ -47,6 +47,8 @@ class Organisation(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Parties of its cases must give real-name details (a resident ID number) before signing.
     requires_real_name: Mapped[bool] = mapped_column(Boolean, default=False, server_default=db.false())
+    # Its seal as a PNG (content-addressed in storage), printed in the seal area of its papers.
+    seal_sha256: Mapped[str | None] = mapped_column(String(64))
 
     region: Mapped[Region | None] = relationship(lazy="joined")
     parent: Mapped[Organisation | None] = relationship(remote_side=[id], lazy="select")
