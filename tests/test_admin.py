@@ -209,8 +209,8 @@ def test_a_seal_image_is_uploaded_and_printed_on_the_organisations_papers(world,
 
     from odr.cases.models import Case
     from odr.core.enums import CaseState
-    from odr.documents.models import DocumentType
     from odr.core.storage import blob_path
+    from odr.documents.models import DocumentType
     from odr.documents.operations import issue_document
 
     from .factories import make_case
