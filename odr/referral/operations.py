@@ -12,7 +12,6 @@ so a step taken through the generic transitions API has the same effect as one t
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from flask_babel import force_locale
@@ -39,7 +38,6 @@ from .routes import route_of
 # The steps after which a court's delegated mediation has a result to report.
 DELEGATION_RESULT_STEPS = ("settle", "fail", "end_mediation", "decline", "consent_expired", "withdraw")
 LETTER_LANGUAGES = ("zh_CN", "en")
-log = logging.getLogger(__name__)
 
 
 def case_url(case) -> str:
@@ -108,32 +106,14 @@ def acceptance_days(case) -> int:
 
 
 def issue_letters_after_commit(case) -> bool:
-    """Queue the referral letter (zh_CN and en) to be issued once the accepting step commits, in
-    a session of its own: rendering takes a second or two and must not hold the step's
-    transaction. A rolled-back step issues nothing; a failed rendering is logged (the clerk can
-    issue the paper from the case's documents page). DOCUMENT_JOBS=off skips it (tests, seed)."""
-    from flask import current_app
+    """The referral letter (zh_CN and en), issued once the accepting step commits: in a session
+    of its own, or by the worker when there is a broker (documents.tasks.issue_after_commit).
+    A rolled-back step issues nothing; DOCUMENT_JOBS=off skips it (tests, the demo seed), and a
+    clerk can issue it from the case's documents page."""
+    from ..documents.models import DocumentType
+    from ..documents.tasks import issue_after_commit
 
-    from ..mediation.broadcast import call_after_commit
-
-    if current_app.config.get("DOCUMENT_JOBS", "after_commit") == "off":
-        return False
-    app = current_app._get_current_object()
-    case_id = case.id
-
-    def issue() -> None:
-        from ..documents.models import DocumentType
-        from ..documents.tasks import issue_task
-
-        for lang in LETTER_LANGUAGES:
-            try:
-                with app.app_context():  # a new context: a new session
-                    issue_task(case_id, DocumentType.REFERRAL_LETTER.value, None, lang)
-            except Exception:  # noqa: BLE001 - see the docstring
-                log.exception("referral letter (%s) for case %s was not issued", lang, case_id)
-
-    call_after_commit(issue)
-    return True
+    return all([issue_after_commit(case, DocumentType.REFERRAL_LETTER, None, lang) for lang in LETTER_LANGUAGES])
 
 
 # ---- step hooks ------------------------------------------------------------------------------
