@@ -100,6 +100,8 @@ def test_period_organisation_and_region_filters(world):
     rows = dict(queries.received_by_region(_filters(w, region=w.district)))
     assert rows[w.other_street] == queries.received(by_region)[0]
     assert rows[w.street] == sum(expected.values()) - rows[w.other_street]
+    # A grid has no regions below it: it is its own row.
+    assert queries.received_by_region(_filters(w, region=w.other_grid)) == [(w.other_grid, rows[w.other_street])]
 
 
 def test_settlement_rate_counts_finished_cases_without_rejected_and_withdrawn(world):
@@ -271,6 +273,7 @@ def test_who_may_see_which_statistics(world, login):
     ("from=2026-13-01", "from"), ("to=yesterday", "to"), ("from=2026-05-01&to=2026-04-01", "to"),
     ("from=2000-01-01&to=2026-01-01", "from"), ("organisation=abc", "organisation"),
     ("organisation=999999999", "organisation"), ("region=-1", "region"),
+    ("organisation=99999999999999999999", "organisation"), ("to=9999-12-31", "to"), ("from=0001-01-01", "from"),
 ])
 def test_bad_filters_are_clear_errors(world, login, query, field):
     client = login(world.supervisor)

@@ -21,6 +21,7 @@ from ..orgs.models import Organisation, Region
 from .queries import Filters
 
 MAX_DAYS = 3660
+EARLIEST, LATEST = date(1990, 1, 1), date(2100, 12, 31)
 
 
 def default_period(today: date | None = None) -> tuple[date, date]:
@@ -38,17 +39,21 @@ def _day(args, name: str, default: date, problems: dict) -> date:
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         problems[name] = [_("Enter a date as YYYY-MM-DD.")]
         return default
+    if not EARLIEST <= day <= LATEST:
+        problems[name] = [_("Choose a date between 1990 and 2100.")]
+        return default
+    return day
 
 
 def _id(args, name: str, model, problems: dict, missing_message: str):
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not raw.isdigit() or len(raw) > 9:  # beyond any id (and PostgreSQL's integer)
         problems[name] = [_("Choose one from the list.")]
         return None
     found = db.session.get(model, int(raw))

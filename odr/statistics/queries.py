@@ -150,6 +150,8 @@ def received_by_region(f: Filters) -> list[tuple[Region | None, int]]:
     children = list(db.session.scalars(
         select(Region).where(Region.parent_id == parent_id if parent_id else Region.parent_id.is_(None))
         .order_by(Region.code)))
+    if not children and f.region is not None:
+        children = [f.region]  # a grid: the region itself is the one row
     leaf = aliased(Region)
     child = aliased(Region)
     per_child = dict(db.session.execute(
