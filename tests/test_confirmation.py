@@ -91,7 +91,8 @@ def test_joint_application_court_confirms_and_the_ruling_is_verifiable(settled, 
     assert d.clerk.get("/api/v1/confirmations").json["items"] == [], "the committee's clerk has no such inbox"
     assert d.applicant.get("/api/v1/confirmations").status_code == 403
     page = d.court.get("/confirmations").get_data(as_text=True)
-    assert d.case.reference in page
+    assert d.case.reference in page and 'href="/confirmations"' in page, "the court's clerk has the menu link"
+    assert 'href="/confirmations"' not in d.clerk.get("/dashboard").get_data(as_text=True)
 
     # The court's clerk reviews the case (agreement, parties, papers) and decides, with reasons.
     assert d.court.get(f"{d.url}/parties").status_code == 200

@@ -63,6 +63,16 @@ def courts() -> list[tuple[int, str]]:
 
 
 @bp.app_template_global()
+def may_review_confirmations() -> bool:
+    """The main menu's link to the inbox: for clerks of a court (no query: memberships are loaded
+    with the user; clerks of a body above courts reach /confirmations too)."""
+    from ..core.enums import Role
+
+    return can(current_user, "confirmation.inbox") and any(
+        m.role == Role.CLERK and m.organisation.type == OrgType.COURT for m in current_user.memberships)
+
+
+@bp.app_template_global()
 def confirmation_panel(case) -> dict | None:
     """What the case page shows of judicial confirmation to this viewer, or None."""
     application = application_of(case)
