@@ -5,6 +5,7 @@ and a real Celery worker with beat on Redis."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -217,12 +218,15 @@ def celery_worker(app, redis_url, tmp_path):
     try:
         yield {"log": log, "process": process}
     finally:
-        process.terminate()
+        # The worker and its embedded beat process: the whole process group (its own session),
+        # so no job of this worker runs on into the next test.
+        os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=5)
+        time.sleep(0.5)
 
 
 def test_celery_beat_runs_the_due_jobs_and_the_retries_in_a_real_worker(world, celery_worker):
