@@ -240,3 +240,31 @@ def test_a_seal_image_is_uploaded_and_printed_on_the_organisations_papers(world,
     reader = PdfReader(io.BytesIO(blob_path(document.sha256).read_bytes()))
     images = [image for page in reader.pages for image in page.images]
     assert any(image.image.size == (120, 120) for image in images)
+
+
+def test_memberships_are_given_and_ended_from_the_pages_within_the_clerks_organisation(world, login):
+    clerk = login(world.clerk)
+    response = clerk.post("/admin/memberships/new/", data={
+        "user": str(world.consultant.id), "organisation": str(world.committee.id), "role": "mediator"})
+    assert response.status_code == 302
+    added = db.session.execute(select(Membership).where(Membership.user_id == world.consultant.id,
+                                                        Membership.role == Role.MEDIATOR)).scalar_one()
+    # Not into another organisation.
+    clerk.post("/admin/memberships/new/", data={
+        "user": str(world.consultant.id), "organisation": str(world.other_committee.id), "role": "clerk"})
+    assert db.session.execute(select(Membership).where(
+        Membership.organisation_id == world.other_committee.id, Membership.user_id == world.consultant.id)).first() is None
+    # An applicant role is not held through an organisation.
+    clerk.post("/admin/memberships/new/", data={
+        "user": str(world.applicant.id), "organisation": str(world.committee.id), "role": "applicant"})
+    assert db.session.execute(select(Membership).where(Membership.user_id == world.applicant.id)).first() is None
+    page = clerk.get("/admin/memberships/").get_data(as_text=True)
+    assert world.other_mediator.name not in page
+    assert clerk.post("/admin/memberships/delete/", data={"id": str(added.id)}).status_code == 302
+    assert db.session.get(Membership, added.id) is None
+    deleted = audit("admin.deleted")[-1].payload
+    assert deleted["model"] == "membership" and deleted["user_id"] == world.consultant.id
+    # Another organisation's membership cannot be ended.
+    theirs = db.session.execute(select(Membership).where(Membership.user_id == world.other_mediator.id)).scalar_one()
+    clerk.post("/admin/memberships/delete/", data={"id": str(theirs.id)})
+    assert db.session.get(Membership, theirs.id) is not None

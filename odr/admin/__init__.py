@@ -29,9 +29,9 @@ from wtforms import BooleanField, FileField, SelectMultipleField
 from wtforms.validators import ValidationError
 
 from ..core.audit import record
-from ..core.enums import Category, Role
+from ..core.enums import MEMBER_ROLES, Category, Role
 from ..core.errors import OperationError
-from ..core.labels import label
+from ..core.labels import LABELS, label
 from ..core.policy import authorize, can, managed_organisation_ids
 from ..evaluation.forms import options
 from ..extensions import db
@@ -270,6 +270,51 @@ class UserView(AuditedView):
                 raise ValidationError(_("This is the last active administrator: appoint another one first."))
 
 
+class MembershipView(AuditedView):
+    """Who works where, in which role. A membership can be ended (deleted): the person, their
+    history and the audit entry of the change stay."""
+
+    policy_action = "admin.users"
+    audit_name = "membership"
+    can_delete = True
+    column_list = ("user", "organisation", "role")
+    column_filters = ("role",)
+    form_columns = ("user", "organisation", "role")
+    column_labels = {"user": _l("Person"), "organisation": _l("Organisation"), "role": _l("Role")}
+    # Roles held through an organisation only; labels translated when the form is drawn.
+    form_choices = {"role": [(role.value, LABELS[role.value]) for role in MEMBER_ROLES]}
+
+    def _scope(self, query, model):
+        managed = managed_organisation_ids(current_user)
+        return query if managed is None else query.where(model.organisation_id.in_(managed or [-1]))
+
+    def get_query(self):
+        return self._scope(super().get_query(), self.model)
+
+    def get_count_query(self):
+        return self._scope(super().get_count_query(), self.model)
+
+    def get_one(self, id):
+        model = super().get_one(id)
+        managed = managed_organisation_ids(current_user)
+        return None if model is None or (managed is not None and model.organisation_id not in managed) else model
+
+    def check(self, form, model, is_created):
+        managed = managed_organisation_ids(current_user)
+        # The form sets the relationship; the foreign key follows only at the flush.
+        organisation_id = model.organisation.id if model.organisation is not None else model.organisation_id
+        if managed is not None and organisation_id not in managed:
+            raise ValidationError(_("You can only manage the staff of your own organisation."))
+        return []
+
+    def on_model_delete(self, model):
+        managed = managed_organisation_ids(current_user)
+        if managed is not None and model.organisation_id not in managed:
+            raise ValidationError(_("You can only manage the staff of your own organisation."))
+        record("admin.deleted", actor=current_user, model=self.audit_name, id=model.id,
+               user_id=model.user_id, organisation_id=model.organisation_id, role=model.role.value)
+
+
 def init_admin(app) -> None:
     app.add_template_global(lambda: can(current_user, "admin.use"), "may_administer")
     admin = Admin(app, name=_l("Administration"), url="/admin", theme=Bootstrap4Theme(),
@@ -284,6 +329,10 @@ def init_admin(app) -> None:
                                     endpoint="admin_organisations", url="/admin/organisations"))
     admin.add_view(UserView(User, db, name=_l("People"), endpoint="admin_users",
                              url="/admin/people"))
+    from ..orgs.models import Membership
+
+    admin.add_view(MembershipView(Membership, db, name=_l("Memberships"), endpoint="admin_memberships",
+                                  url="/admin/memberships"))
     from .invitations import StaffInvitationView
 
     admin.add_view(StaffInvitationView(name=_l("Invite staff"), endpoint="admin_invite", url="/admin/invite"))
