@@ -149,29 +149,6 @@ EXPECTED: dict[CaseState, dict[str, set[str]]] = {
     },
 }
 
-# Satisfaction (odr/satisfaction): the parties rate a closed case; the organisation's clerks and
-# supervisors, and administrators, read the ratings with their comments (in any state).
-for _table in EXPECTED.values():
-    for _name in ("clerk", "supervisor", "admin"):
-        if _name in _table:
-            _table[_name] = _table[_name] | {"case.ratings.view"}
-for _name in ("applicant", "respondent", "representative"):
-    EXPECTED[CaseState.CLOSED][_name] = EXPECTED[CaseState.CLOSED][_name] | {"case.rate"}
-
-# Supervision (odr/supervision): instructions (督办) are internal, seen by those who work the case
-# (once closed too); on an open case the supervisor instructs and the staff who handle it answer.
-HANDLERS = ("clerk", "mediator", "consultant", "court_clerk")
-for _state, _table in EXPECTED.items():
-    for _name in (*HANDLERS, "supervisor", "admin"):
-        if _name in _table and "case.view" in _table[_name]:
-            _table[_name] = _table[_name] | {"case.instruction.view"}
-            if _state == CaseState.CLOSED:
-                continue
-            if _name in HANDLERS:
-                _table[_name] = _table[_name] | {"case.instruction.answer"}
-            if _name == "supervisor":
-                _table[_name] = _table[_name] | {"case.instruct"}
-
 # Judicial confirmation and performance (odr/confirmation, odr/performance). Settled: a party
 # starts or joins the joint application, the clerk may file the parties' written one, anyone owed
 # or owing reports terms, staff track terms, the mediator records follow-up visits; while the
@@ -204,6 +181,29 @@ EXPECTED[CaseState.CONFIRMATION_REQUESTED]["court_clerk"] = (
     EXPECTED[CaseState.CONFIRMATION_REQUESTED]["court_clerk"] | {"confirmation.decide"})
 for _name in ("mediator", "clerk", "supervisor", "admin"):
     EXPECTED[CaseState.CLOSED][_name] = EXPECTED[CaseState.CLOSED][_name] | FOLLOW_UP_VIEW
+
+# Satisfaction (odr/satisfaction): the parties rate a closed case; the organisation's clerks and
+# supervisors, and administrators, read the ratings with their comments (in any state).
+for _table in EXPECTED.values():
+    for _name in ("clerk", "supervisor", "admin"):
+        if _name in _table:
+            _table[_name] = _table[_name] | {"case.ratings.view"}
+for _name in ("applicant", "respondent", "representative"):
+    EXPECTED[CaseState.CLOSED][_name] = EXPECTED[CaseState.CLOSED][_name] | {"case.rate"}
+
+# Supervision (odr/supervision): instructions (督办) are internal, seen by those who work the case
+# (once closed too); on an open case the supervisor instructs and the staff who handle it answer.
+HANDLERS = ("clerk", "mediator", "consultant", "court_clerk")
+for _state, _table in EXPECTED.items():
+    for _name in (*HANDLERS, "supervisor", "admin"):
+        if _name in _table and "case.view" in _table[_name]:
+            _table[_name] = _table[_name] | {"case.instruction.view"}
+            if _state == CaseState.CLOSED:
+                continue
+            if _name in HANDLERS:
+                _table[_name] = _table[_name] | {"case.instruction.answer"}
+            if _name == "supervisor":
+                _table[_name] = _table[_name] | {"case.instruct"}
 
 ALL_ACTIONS = sorted(set(policy.CASE_RULES) | {T + action for action in workflow.ACTIONS})
 
@@ -279,10 +279,10 @@ def test_global_rules(world):
         "referral.delegate": {"clerk", "other_clerk", "court_clerk"},
         "bundle.import": {"clerk", "other_clerk", "court_clerk"},
     }
+    expected["confirmation.inbox"] = {"clerk", "other_clerk", "court_clerk"}
     expected["statistics.view"] = {"admin", "supervisor", "clerk", "other_clerk", "court_clerk"}
     expected["supervision.board"] = {"admin", "supervisor"}
     expected["notifications.preferences"] = {n for n in USERS if not n.startswith("inactive")}
-    expected["confirmation.inbox"] = {"clerk", "other_clerk", "court_clerk"}
     # Personal data (odr/privacy) and the administration pages (odr/admin).
     expected["privacy.retention.set"] = {"admin"}
     expected["admin.regions"] = {"admin"}
