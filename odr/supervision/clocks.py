@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import User
@@ -36,7 +36,7 @@ from ..core.labels import LABELS
 from ..core.models import utcnow
 from ..core.policy import RECEIVING_CLERK, SYSTEM
 from ..extensions import db
-from ..orgs.models import Membership, Organisation
+from ..orgs.models import Membership, Organisation, Region
 from . import texts  # noqa: F401  (the notification kinds used here)
 from .models import ESCALATED, ESCALATED_UP, REMINDER, ClockAlert
 
@@ -190,20 +190,35 @@ def case_rows(where) -> list:
     ).all()
 
 
-def up_the_region_tree(organisation_id: int | None, exclude: set[int]) -> list[Actor]:
+def up_the_region_tree(organisation_id: int | None, exclude: set[int], cache: dict | None = None) -> list[Actor]:
     """Supervisors of the organisations one level up the region tree from `organisation_id`'s
-    region (its own region, else the widest region it serves), the nearest level that has any."""
-    org = db.session.get(Organisation, organisation_id) if organisation_id else None
-    if org is None:
-        return []
-    region = org.region
-    if region is None and org.regions_served:
-        region = min(org.regions_served, key=lambda r: len(r.path))
-    if region is None:
-        return []
-    for region_id in _ancestor_ids(region.path)[1:]:
-        from ..orgs.models import organisation_regions
+    region (its own region, else the widest region it serves), the nearest level that has any.
+    `cache` keeps the answers for a run of the clocks (the same few organisations come back)."""
+    key = (organisation_id, frozenset(exclude or ()))
+    if cache is not None and key in cache:
+        return cache[key]
+    found = _up_the_region_tree(organisation_id, exclude)
+    if cache is not None:
+        cache[key] = found
+    return found
 
+
+def _up_the_region_tree(organisation_id: int | None, exclude: set[int]) -> list[Actor]:
+    from ..orgs.models import organisation_regions
+
+    if organisation_id is None:
+        return []
+    own = db.session.execute(
+        select(Region.path).join(Organisation, Organisation.region_id == Region.id)
+        .where(Organisation.id == organisation_id)).scalar()
+    if own is None:  # no region of its own: the widest region it serves
+        own = db.session.execute(
+            select(Region.path).join(organisation_regions, organisation_regions.c.region_id == Region.id)
+            .where(organisation_regions.c.organisation_id == organisation_id)
+            .order_by(func.length(Region.path), Region.id).limit(1)).scalar()
+    if own is None:
+        return []
+    for region_id in _ancestor_ids(own)[1:]:
         orgs_there = select(Organisation.id).where(Organisation.region_id == region_id).union(
             select(organisation_regions.c.organisation_id).where(organisation_regions.c.region_id == region_id))
         rows = db.session.execute(
@@ -266,13 +281,14 @@ def run_clocks(now: datetime | None = None) -> dict:
         work = [(c, [lvl for lvl in due_levels(c, now, reminder, up_after)
                      if (c.id, c.state, c.state_entered_at, lvl) not in done]) for c in candidates]
         work = [(c, levels) for c, levels in work if levels]
+        caches: dict = {"users": {}, "above": {}}  # for this run: who the users are, who is above
         for start in range(0, len(work), 200):
             batch = work[start:start + 200]
             people = People([c for c, _levels in batch])
             for case, levels in batch:
                 try:
                     for level in levels:
-                        _alert(case, level, people, now)
+                        _alert(case, level, people, now, caches)
                         sent[level] += 1
                     db.session.commit()
                 except IntegrityError:
@@ -284,7 +300,7 @@ def run_clocks(now: datetime | None = None) -> dict:
             "instructions_escalated": escalate_unanswered_instructions(now)}
 
 
-def _alert(case, level: int, people: People, now: datetime) -> ClockAlert:
+def _alert(case, level: int, people: People, now: datetime, caches: dict) -> ClockAlert:
     from .operations import tell
 
     acting = people.must_act(case)
@@ -294,7 +310,7 @@ def _alert(case, level: int, people: People, now: datetime) -> ClockAlert:
         recipients = people.supervisors(case)
     else:
         first = {a.user_id for a in people.supervisors(case)}
-        recipients = up_the_region_tree(_region_of_level_one(case, people), first)
+        recipients = up_the_region_tree(_region_of_level_one(case, people), first, caches["above"])
     alert = ClockAlert(case_id=case.id, state=case.state, clock_started_at=case.state_entered_at, level=level,
                        deadline=case.state_deadline, sent_at=now,
                        recipients=[{"user_id": a.user_id, "party_id": a.party_id, "role": a.role} for a in recipients])
@@ -307,5 +323,5 @@ def _alert(case, level: int, people: People, now: datetime) -> ClockAlert:
     who = WhoMustAct(tuple(acting))
     context = {"state": LABELS.get(case.state.value, case.state.value), "deadline": case.state_deadline,
                "since": case.state_entered_at, "late": late_days, "who": who, "url": f"/cases/{case.id}"}
-    tell(recipients, ALERT_KINDS[level], case, context)
+    tell(recipients, ALERT_KINDS[level], case, context, caches["users"])
     return alert

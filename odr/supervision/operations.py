@@ -5,6 +5,7 @@ telling people. Operations flush and audit; the caller commits (the runners comm
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from flask_babel import gettext as _
@@ -32,17 +33,43 @@ HANDLER_ROLES = frozenset({Role.CLERK.value, Role.MEDIATOR.value, Role.CONSULTAN
 MAX_DAYS = 365
 
 
-def tell(actors, kind: str, case, context: dict) -> int:
+@dataclass(frozen=True)
+class Recipient:
+    """What notify() needs of a user, read once per run of the clocks (a User row loads its
+    memberships and organisations eagerly, and a commit expires it)."""
+
+    id: int
+    name: str
+    email: str | None
+    phone: str | None
+    locale: str | None
+
+
+def recipients(user_ids, cache: dict | None = None) -> dict[int, Recipient]:
+    """The active users among `user_ids` as Recipients, in one query for those not in `cache`."""
+    cache = {} if cache is None else cache
+    missing = {i for i in user_ids if i is not None and i not in cache}
+    if missing:
+        for row in db.session.execute(
+            select(User.id, User.name, User.email, User.phone, User.locale, User.active).where(User.id.in_(missing))
+        ).all():
+            cache[row.id] = Recipient(row.id, row.name, row.email, row.phone, row.locale) if row.active else None
+        for user_id in missing - cache.keys():
+            cache[user_id] = None
+    return {i: cache[i] for i in user_ids if i is not None and cache.get(i) is not None}
+
+
+def tell(actors, kind: str, case, context: dict, users: dict | None = None) -> int:
     """notify() each actor (clocks.Actor): a user by account, a party without one by its phone
-    and e-mail. `case` is a Case or a row with id, reference, title, language."""
-    user_ids = {a.user_id for a in actors if a.user_id is not None}
-    users = {u.id: u for u in db.session.execute(select(User).where(User.id.in_(user_ids))).scalars()} if user_ids else {}
+    and e-mail. `case` is a Case or a row with id, reference, title, language; `users` a cache
+    of Recipients kept across calls (clocks.run_clocks)."""
+    known = recipients({a.user_id for a in actors if a.user_id is not None}, users)
     party_ids = [a.party_id for a in actors if a.user_id is None and a.party_id is not None]
     parties = {p.id: p for p in db.session.execute(select(Party).where(Party.id.in_(party_ids))).scalars()} if party_ids else {}
     told = 0
     for actor in actors:
-        user = users.get(actor.user_id)
-        if user is not None and user.active:
+        user = known.get(actor.user_id)
+        if user is not None:
             notify(user, kind, {**context, "role": actor.role_label}, case=case)
             told += 1
         elif actor.party_id in parties:
