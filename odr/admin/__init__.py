@@ -29,7 +29,7 @@ from wtforms import BooleanField, FileField, SelectMultipleField
 from wtforms.validators import ValidationError
 
 from ..core.audit import record
-from ..core.enums import MEMBER_ROLES, Category, Role
+from ..core.enums import MEMBER_ROLES, Category, OrgType, RegionLevel, Role
 from ..core.errors import OperationError
 from ..core.labels import LABELS, label
 from ..core.policy import authorize, can, managed_organisation_ids
@@ -111,6 +111,7 @@ class RegionView(AuditedView):
     form_columns = ("code", "name", "name_en", "level", "parent")
     column_labels = {"code": _l("Code"), "name": _l("Name"), "name_en": _l("Name in English"),
                      "level": _l("Level"), "parent": _l("Part of"), "path": _l("Place in the tree")}
+    form_choices = {"level": [(level.value, LABELS[level.value]) for level in RegionLevel]}
 
     def check(self, form, model, is_created):
         from ..orgs.operations import check_region_place, place_in_tree
@@ -131,6 +132,7 @@ class OrganisationView(AuditedView):
     column_filters = ("type", "active")
     form_columns = ("name", "name_en", "type", "parent", "region", "regions_served", "categories_served",
                     "address", "phone", "email", "active", "requires_real_name", "seal_image", "remove_seal")
+    form_choices = {"type": [(kind.value, LABELS[kind.value]) for kind in OrgType]}
     form_extra_fields = {
         # The kinds of dispute it takes (rows of organisation_categories), chosen from the list.
         "categories_served": SelectMultipleField(_l("Kinds of dispute served"), coerce=str),
@@ -227,6 +229,8 @@ class UserView(AuditedView):
     column_labels = {"name": _l("Name"), "email": _l("E-mail"), "phone": _l("Phone"), "role": _l("Role"),
                      "active": _l("Active (can sign in)"), "locale": _l("Language")}
     can_create = False  # new staff come through an invitation; parties sign up themselves
+    form_choices = {"role": [(role.value, LABELS[role.value]) for role in Role],
+                    "locale": [("zh_CN", "中文"), ("en", "English")]}
 
     def _scope(self, query):
         from ..auth.models import User

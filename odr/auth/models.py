@@ -49,6 +49,9 @@ class User(UserMixin, db.Model):
     def __repr__(self) -> str:
         return f"<User {self.id} {self.login} {self.role}>"
 
+    def __str__(self) -> str:  # how a person is named in lists and choices (the admin pages)
+        return f"{self.name} ({self.login})" if self.login else self.name
+
 
 class ApiToken(db.Model):
     """A bearer token for integrations. Only its SHA-256 is stored; the token is shown once."""

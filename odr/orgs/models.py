@@ -23,6 +23,11 @@ class Region(db.Model):
 
     parent: Mapped[Region | None] = relationship(remote_side=[id], lazy="joined", join_depth=3)
 
+    def __str__(self) -> str:  # named in lists and choices (the admin pages) in the user's language
+        from ..core.i18n import localized_name
+
+        return localized_name(self)
+
 
 organisation_regions = db.Table(
     "organisation_regions",
@@ -61,6 +66,11 @@ class Organisation(db.Model):
     @property
     def category_codes(self) -> set[Category]:
         return {c.category for c in self.categories}
+
+    def __str__(self) -> str:  # named in lists and choices (the admin pages) in the user's language
+        from ..core.i18n import localized_name
+
+        return localized_name(self)
 
 
 class OrganisationCategory(db.Model):
