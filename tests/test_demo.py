@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
@@ -31,12 +29,7 @@ def _visible(user) -> int:
 
 
 def test_seed_demo_builds_a_complete_honest_world(app):
-    started = time.process_time()
     result = seed_demo()
-    # The target is < 5 s wall on an idle machine (~3.5 s CPU measured). CPU time, not wall time,
-    # so that other processes on a busy machine cannot fail it; hashing the password once per
-    # account instead of once in all (~0.1-0.4 s each) would.
-    assert time.process_time() - started < 8
 
     alerts = dict(db.session.execute(select(ClockAlert.level > 0, func.count()).group_by(ClockAlert.level > 0)).all())
     assert result == {"cases": 60, "users": _count(User), "organisations": _count(Organisation),
@@ -49,6 +42,10 @@ def test_seed_demo_builds_a_complete_honest_world(app):
         user = users[f"{role.value}@demo.odr"]
         assert user.role == role
         assert check_password_hash(user.password_hash, DEMO_PASSWORD)
+    # The password is hashed once for all demo accounts (scrypt costs 0.1-0.4 s a hash, which once
+    # per account made the seed several times slower). A structural check, not a timed one: the
+    # seed's time is measured by hand (docs/benchmarks.md), never asserted in a test.
+    assert len({u.password_hash for u in users.values()}) == 1
     assert users["court.clerk@demo.odr"].memberships[0].organisation.type == OrgType.COURT
     assert {u.locale for u in users.values()} == {"zh_CN", "en"}
     for role in (Role.MEDIATOR, Role.CLERK, Role.CONSULTANT, Role.SUPERVISOR):
