@@ -27,7 +27,8 @@
   }
 
   var unread = Number((bell.querySelector(".bell__count") || {}).firstChild ? bell.querySelector(".bell__count").firstChild.textContent : 0) || 0;
-  var socket = io("/notifications", { transports: ["websocket", "polling"] });
+  // Long-polling first, then the upgrade to WebSocket where the server offers it (any server).
+  var socket = io("/notifications");
   socket.on("notification:unread", function (data) {
     unread = data.unread;
     show(unread);
