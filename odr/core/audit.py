@@ -121,6 +121,11 @@ def record(action: str, *, actor=None, case=None, **payload) -> AuditEvent:
     # is refused at flush like any other (the append-only listeners above).
     entry = AuditEvent(**row)
     make_transient_to_detached(entry)
+    # An entry of a rolled-back transaction may still sit in the session under this number (the
+    # counter gave it out again): that row was never stored, so the new one takes its place.
+    stale = session.identity_map.get(session.identity_key(AuditEvent, seq))
+    if stale is not None:
+        session.expunge(stale)
     session.add(entry)
     return entry
 
