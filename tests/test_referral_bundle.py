@@ -28,9 +28,8 @@ from odr.referral import operations as referral_ops
 from odr.referral.bundle import read_bundle
 from odr.referral.models import CaseOrigin
 
-from . import factories
+from . import conftest, factories
 from .api_support import PDF, PNG, error
-from . import conftest
 from .foundation_support import build_case, extra_app
 from .test_migrations import _scratch_database
 
