@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from flask import g
 from sqlalchemy import event, func, select
 
 from odr.auth.operations import create_api_token
@@ -41,6 +42,9 @@ def room(world):
 def sockets(app, room):
     """sockets(name) -> a connected test client for that person; the room state is reset."""
     app.extensions["odr_rooms"].reset()
+    # The test client's events run in the tests' app context (conftest's `app`), so its `g` is
+    # shared: drop a signed-in user an earlier test left there (Flask-Login keeps it in g).
+    g.pop("_login_user", None)
     opened = []
 
     def connect(name, token=None):
@@ -54,6 +58,7 @@ def sockets(app, room):
         if client.is_connected(NAMESPACE):
             client.disconnect(namespace=NAMESPACE)
     app.extensions["odr_rooms"].reset()
+    g.pop("_login_user", None)
 
 
 def call(client, event_name, data):
