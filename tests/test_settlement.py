@@ -81,7 +81,8 @@ def test_a_proposal_is_countered_and_accepted_and_only_the_other_side_may_answer
     assert [(p["side"], p["status"]) for p in listed] == [("applicant", "countered"), ("respondent", "accepted")]
     assert len(_system_messages(deal.case.id)) == 3  # made, countered, accepted
     actions = db.session.execute(select(AuditEvent.action).where(AuditEvent.case_id == deal.case.id,
-                                                                 AuditEvent.action.like("proposal.%"))).scalars().all()
+                                                                 AuditEvent.action.like("proposal.%"))
+                                 .order_by(AuditEvent.id)).scalars().all()
     assert actions == ["proposal.made", "proposal.countered", "proposal.made", "proposal.accepted"]
 
 
